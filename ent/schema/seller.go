@@ -1,0 +1,92 @@
+package schema
+
+import (
+	"servicesupport/policy"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+)
+
+// Seller is a company selling on the marketplace; it owns everything else.
+type Seller struct {
+	ent.Schema
+}
+
+// Mixin of the Seller.
+func (Seller) Mixin() []ent.Mixin {
+	return []ent.Mixin{Timestamps{}}
+}
+
+// Fields of the Seller.
+func (Seller) Fields() []ent.Field {
+	return []ent.Field{
+		// Exposed by a hand-written resolver (schema.graphql) that hides it from
+		// anyone but the seller itself and the operations team, and kept out of
+		// where-filters so that it cannot be probed.
+		field.String("account_id").
+			NotEmpty().
+			Unique().
+			Immutable().
+			Annotations(entgql.Skip()),
+		field.String("name").
+			NotEmpty().
+			Comment("Public company name, shown on product pages.").
+			Annotations(entgql.OrderField("NAME")),
+		field.Int("business_contact_id").
+			Optional().
+			Nillable().
+			Annotations(entgql.Skip()),
+		field.Int("pre_sales_contact_id").
+			Optional().
+			Nillable().
+			Annotations(entgql.Skip()),
+	}
+}
+
+// Edges of the Seller.
+func (Seller) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("contacts", Contact.Type).
+			Comment("Every submitted contact revision.").
+			Annotations(entgql.Skip()),
+		edge.To("business_contact", Contact.Type).
+			Field("business_contact_id").
+			Unique().
+			Comment("The current approved business contact revision; null before the first approval.").
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("pre_sales_contact", Contact.Type).
+			Field("pre_sales_contact_id").
+			Unique().
+			Comment("The current approved pre-sales contact revision; null before the first approval.").
+			Annotations(
+				entgql.MapsTo("preSalesInfo"),
+				entgql.Skip(entgql.SkipWhereInput),
+			),
+		edge.To("customer_service_groups", CustomerServiceGroup.Type).
+			Comment("After-sales customer service groups (at most 6).").
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("products", Product.Type).
+			Comment("The seller's products.").
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("reviews", Review.Type).
+			Comment("Reviews of the seller's submissions.").
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput)),
+	}
+}
+
+// Annotations of the Seller.
+func (Seller) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.QueryField("sellers").Description("Every seller: reviewers and admins only."),
+		schema.Comment("A company selling on the marketplace."),
+	}
+}
+
+// Policy of the Seller: see package policy.
+func (Seller) Policy() ent.Policy {
+	return policy.Seller()
+}

@@ -1,0 +1,89 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"servicesupport/ent"
+	"servicesupport/ent/privacy"
+	"servicesupport/service"
+	"servicesupport/usererror"
+)
+
+// Error codes of GraphQL errors (extensions.code).
+const (
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	CodeForbidden       = "FORBIDDEN"
+	CodeNotFound        = "NOT_FOUND"
+	CodeBadUserInput    = "BAD_USER_INPUT"
+	CodeInternal        = "INTERNAL"
+)
+
+// errForbidden answers a field the viewer's role may not ask for.
+func errForbidden(ctx context.Context, message string) error {
+	return &gqlerror.Error{
+		Message:    message,
+		Path:       graphql.GetPath(ctx),
+		Extensions: map[string]any{"code": CodeForbidden},
+	}
+}
+
+// userErrors splits an operation's error into the payload's userErrors (a
+// business failure: data) and an error for the GraphQL errors list.
+func userErrors(err error) ([]*usererror.Error, error) {
+	var list usererror.List
+	var one *usererror.Error
+	switch {
+	case err == nil:
+		return []*usererror.Error{}, nil
+	case errors.As(err, &list):
+		return list, nil
+	case errors.As(err, &one):
+		return []*usererror.Error{one}, nil
+	default:
+		return nil, err
+	}
+}
+
+// presentError is the one place that turns resolver errors into what a
+// client sees: a known class gets its code and a safe message; anything
+// else is logged and answered as INTERNAL, so no SQL text, stack or
+// internal detail reaches a client.
+func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var gqlErr *gqlerror.Error
+		if errors.As(err, &gqlErr) && gqlErr.Extensions["code"] != nil {
+			return gqlErr // already classified (ours, or gqlgen's validation)
+		}
+		out := graphql.DefaultErrorPresenter(ctx, err)
+		switch {
+		case errors.Is(err, service.ErrForbidden), errors.Is(err, privacy.Deny):
+			out.Message = "forbidden: " + forbiddenReason(err)
+			out.Extensions = map[string]any{"code": CodeForbidden}
+		case ent.IsNotFound(err):
+			out.Message = "not found"
+			out.Extensions = map[string]any{"code": CodeNotFound}
+		default:
+			log.ErrorContext(ctx, "internal error", "err", err, "path", out.Path.String())
+			out.Message = "internal error"
+			out.Extensions = map[string]any{"code": CodeInternal}
+		}
+		return out
+	}
+}
+
+// forbiddenReason keeps the service's explanation of a refusal and drops
+// anything else.
+func forbiddenReason(err error) string {
+	if errors.Is(err, service.ErrForbidden) {
+		msg := err.Error()
+		if len(msg) > len(service.ErrForbidden.Error())+2 {
+			return msg[len(service.ErrForbidden.Error())+2:]
+		}
+	}
+	return "not allowed for this viewer"
+}

@@ -1,0 +1,148 @@
+// Package policy declares who may read and change what, once, as ent privacy
+// policies: every path through the graph (node, nodes, edges, connections,
+// mutations) runs the same rules. Reads that a viewer may not make are
+// filtered away, so a hidden object reads as "not found".
+package policy
+
+import (
+	"context"
+
+	"entgo.io/ent"
+	"entgo.io/ent/entql"
+
+	"servicesupport/auth"
+	"servicesupport/ent/privacy"
+)
+
+// System returns a context in which privacy rules allow everything. It is for
+// the service's own work after it has authorised the viewer (the side effects
+// of an approval, the public pre-sales projection, the seller lookup of a
+// token, seeding); never for anything a client asks directly.
+func System(ctx context.Context) context.Context {
+	return privacy.DecisionContext(ctx, privacy.Allow)
+}
+
+// released matches products a customer may see.
+var released = entql.FieldEQ("status", "RELEASED")
+
+// Seller: staff read all; others read their own seller and sellers with a
+// released product (whose private fields and edges are guarded elsewhere).
+// Only admins create sellers; updates happen as System side effects.
+func Seller() ent.Policy {
+	return privacy.Policy{
+		Query: readRules(func(v *auth.Viewer) entql.P {
+			return entql.Or(entql.FieldEQ("id", v.SellerID), entql.HasEdgeWith("products", released))
+		}),
+		Mutation: privacy.MutationPolicy{
+			privacy.OnMutationOperation(privacy.MutationRuleFunc(func(ctx context.Context, _ ent.Mutation) error {
+				if auth.FromContext(ctx).IsAdmin() {
+					return privacy.Allow
+				}
+				return privacy.Denyf("only admins create sellers")
+			}), ent.OpCreate),
+			privacy.AlwaysDenyRule(),
+		},
+	}
+}
+
+// Contact: a seller reads its own revisions, staff read all, nobody else any.
+// Revisions are created by their seller and never changed afterwards.
+func Contact() ent.Policy {
+	return privacy.Policy{
+		Query:    readRules(ownedBy),
+		Mutation: privacy.MutationPolicy{ownerCreates(), privacy.AlwaysDenyRule()},
+	}
+}
+
+// CustomerServiceGroup: the owner and staff read it; others read only groups
+// that a released product selects. Only the owner changes it.
+func CustomerServiceGroup() ent.Policy {
+	return privacy.Policy{
+		Query: readRules(func(v *auth.Viewer) entql.P {
+			return entql.Or(ownedBy(v), entql.HasEdgeWith("products", released))
+		}),
+		Mutation: privacy.MutationPolicy{ownerCreates(), ownerChanges(), privacy.AlwaysDenyRule()},
+	}
+}
+
+// Product: the owner (even when removed) and staff read it; others read only
+// released products. Only the owner changes it; review decisions change its
+// status as a System side effect.
+func Product() ent.Policy {
+	return privacy.Policy{
+		Query: readRules(func(v *auth.Viewer) entql.P {
+			return entql.Or(ownedBy(v), released)
+		}),
+		Mutation: privacy.MutationPolicy{ownerCreates(), ownerChanges(), privacy.AlwaysDenyRule()},
+	}
+}
+
+// Review: its seller and staff read it. The seller submits and withdraws its
+// own; staff decide any.
+func Review() ent.Policy {
+	return privacy.Policy{
+		Query: readRules(ownedBy),
+		Mutation: privacy.MutationPolicy{
+			ownerCreates(),
+			privacy.OnMutationOperation(privacy.MutationRuleFunc(func(ctx context.Context, _ ent.Mutation) error {
+				if auth.FromContext(ctx).IsStaff() {
+					return privacy.Allow
+				}
+				return privacy.Skip
+			}), ent.OpUpdate|ent.OpUpdateOne),
+			ownerChanges(),
+			privacy.AlwaysDenyRule(),
+		},
+	}
+}
+
+// ownedBy matches rows of the viewer's seller; for a viewer without a seller
+// (SellerID 0) it matches nothing.
+func ownedBy(v *auth.Viewer) entql.P {
+	return entql.FieldEQ("seller_id", v.SellerID)
+}
+
+// readRules lets staff read everything and narrows everyone else's reads to
+// what visible(viewer) matches.
+func readRules(visible func(*auth.Viewer) entql.P) privacy.QueryPolicy {
+	return privacy.QueryPolicy{
+		privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+			v := auth.FromContext(ctx)
+			if v.IsStaff() {
+				return privacy.Allow
+			}
+			f.Where(visible(v))
+			return privacy.Allow
+		}),
+	}
+}
+
+// sellerOwned is implemented by the mutations of every seller-owned entity.
+type sellerOwned interface {
+	SellerID() (int, bool)
+}
+
+// ownerCreates allows a create only when it is for the viewer's own seller.
+func ownerCreates() privacy.MutationRule {
+	return privacy.OnMutationOperation(privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+		if o, ok := m.(sellerOwned); ok {
+			if id, set := o.SellerID(); set && auth.FromContext(ctx).Owns(id) {
+				return privacy.Allow
+			}
+		}
+		return privacy.Denyf("only the owning seller may create a %s", m.Type())
+	}), ent.OpCreate)
+}
+
+// ownerChanges narrows a seller's updates and deletes to its own rows, so
+// another seller's ID behaves as if it did not exist.
+func ownerChanges() privacy.MutationRule {
+	return privacy.OnMutationOperation(privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+		v := auth.FromContext(ctx)
+		if !v.IsSeller() {
+			return privacy.Denyf("only the owning seller may change this")
+		}
+		f.Where(ownedBy(v))
+		return privacy.Allow
+	}), ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne)
+}

@@ -1,0 +1,207 @@
+package service
+
+import (
+	"context"
+	"strings"
+
+	"golang.org/x/text/cases"
+
+	"servicesupport/ent"
+	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/product"
+	"servicesupport/schedule"
+	"servicesupport/usererror"
+	"servicesupport/validate"
+)
+
+// MaxGroups is how many after-sales groups a seller may have.
+const MaxGroups = 6
+
+// GroupInput is an after-sales customer service group (GraphQL
+// CustomerServiceGroupInput).
+type GroupInput struct {
+	Name            string               `json:"name"`
+	Phone           string               `json:"phone"`
+	Email           string               `json:"email"`
+	ServiceDays     []schedule.Weekday   `json:"serviceDays"`
+	ServiceHours    []schedule.TimeRange `json:"serviceHours"`
+	TimeZone        string               `json:"timeZone"`
+	ExpectedVersion *int                 `json:"expectedVersion"`
+}
+
+// group is a validated GroupInput.
+type group struct {
+	name, nameKey, phone, email, zone string
+	days                              []schedule.Weekday
+	hours                             []schedule.TimeRange
+}
+
+// check validates and normalises the input.
+func (in GroupInput) check() (group, error) {
+	var f validate.Form
+	g := group{
+		name:  f.Name(field("input", "name"), in.Name, true),
+		phone: f.Phone(field("input", "phone"), in.Phone),
+		email: f.Email(field("input", "email"), in.Email),
+		days:  f.Weekdays(field("input", "serviceDays"), in.ServiceDays),
+		hours: f.ServiceHours(field("input", "serviceHours"), in.ServiceHours),
+		zone:  f.TimeZone(field("input", "timeZone"), in.TimeZone),
+	}
+	// A Caser keeps state, so each call gets its own.
+	g.nameKey = cases.Fold().String(g.name)
+	return g, f.Err()
+}
+
+// nameTaken is the user error for a duplicate group name.
+func nameTaken(name string) error {
+	return usererror.New(usererror.Conflict, field("input", "name"), "the seller already has a group named %q", name)
+}
+
+// CreateCustomerServiceGroup adds a group to the viewer's seller, at most
+// MaxGroups per seller even when requests race (the count and the insert
+// share one write transaction).
+func (s *Service) CreateCustomerServiceGroup(ctx context.Context, in GroupInput) (*ent.CustomerServiceGroup, error) {
+	v, err := sellerViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g, err := in.check()
+	if err != nil {
+		return nil, err
+	}
+	var created *ent.CustomerServiceGroup
+	err = s.inTx(ctx, func(tx *ent.Client) error {
+		mine := tx.CustomerServiceGroup.Query().Where(customerservicegroup.SellerID(v.SellerID))
+		n, err := mine.Clone().Count(ctx)
+		if err != nil {
+			return err
+		}
+		if n >= MaxGroups {
+			return usererror.New(usererror.LimitExceeded, nil, "a seller has at most %d customer service groups", MaxGroups)
+		}
+		if taken, err := mine.Where(customerservicegroup.NameKey(g.nameKey)).Exist(ctx); err != nil || taken {
+			if err != nil {
+				return err
+			}
+			return nameTaken(g.name)
+		}
+		created, err = tx.CustomerServiceGroup.Create().
+			SetSellerID(v.SellerID).
+			SetName(g.name).
+			SetNameKey(g.nameKey).
+			SetPhone(g.phone).
+			SetEmail(g.email).
+			SetServiceDays(g.days).
+			SetServiceHours(g.hours).
+			SetTimeZone(g.zone).
+			Save(ctx)
+		if ent.IsConstraintError(err) {
+			return nameTaken(g.name)
+		}
+		return err
+	})
+	return created, err
+}
+
+// UpdateCustomerServiceGroup replaces a group's details; product pages show
+// the change at once (groups are not reviewed).
+func (s *Service) UpdateCustomerServiceGroup(ctx context.Context, id int, in GroupInput) (*ent.CustomerServiceGroup, error) {
+	v, err := sellerViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g, err := in.check()
+	if err != nil {
+		return nil, err
+	}
+	var updated *ent.CustomerServiceGroup
+	err = s.inTx(ctx, func(tx *ent.Client) error {
+		cur, err := ownGroup(ctx, tx, v.SellerID, id, field("id"))
+		if err != nil {
+			return err
+		}
+		if err := staleVersion(in.ExpectedVersion, cur.Version); err != nil {
+			return err
+		}
+		taken, err := tx.CustomerServiceGroup.Query().
+			Where(
+				customerservicegroup.SellerID(v.SellerID),
+				customerservicegroup.NameKey(g.nameKey),
+				customerservicegroup.IDNEQ(id),
+			).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return nameTaken(g.name)
+		}
+		updated, err = tx.CustomerServiceGroup.UpdateOne(cur).
+			Where(customerservicegroup.Version(cur.Version)).
+			SetName(g.name).
+			SetNameKey(g.nameKey).
+			SetPhone(g.phone).
+			SetEmail(g.email).
+			SetServiceDays(g.days).
+			SetServiceHours(g.hours).
+			SetTimeZone(g.zone).
+			AddVersion(1).
+			Save(ctx)
+		switch {
+		case ent.IsConstraintError(err):
+			return nameTaken(g.name)
+		case ent.IsNotFound(err):
+			return staleVersion(&cur.Version, cur.Version+1)
+		}
+		return err
+	})
+	return updated, err
+}
+
+// DeleteCustomerServiceGroup deletes a group that no product (other than
+// removed ones) selects.
+func (s *Service) DeleteCustomerServiceGroup(ctx context.Context, id int) error {
+	v, err := sellerViewer(ctx)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *ent.Client) error {
+		g, err := ownGroup(ctx, tx, v.SellerID, id, field("id"))
+		if err != nil {
+			return err
+		}
+		users, err := g.QueryProducts().
+			Where(product.StatusNEQ(product.StatusRemoved)).
+			Order(ent.Asc(product.FieldName)).
+			All(ctx)
+		if err != nil {
+			return err
+		}
+		if len(users) > 0 {
+			names := make([]string, len(users))
+			for i, p := range users {
+				names[i] = p.Name
+			}
+			return usererror.New(usererror.InUse, field("id"),
+				"the group is selected by %d product(s): %s", len(users), strings.Join(names, ", "))
+		}
+		// Removed products keep no claim on the group.
+		if _, err := tx.Product.Update().
+			Where(product.AfterSalesGroupID(id), product.StatusEQ(product.StatusRemoved)).
+			ClearAfterSalesGroupID().
+			Save(ctx); err != nil {
+			return err
+		}
+		return tx.CustomerServiceGroup.DeleteOneID(id).Exec(ctx)
+	})
+}
+
+// ownGroup loads a group of the seller; any other ID reads as not found.
+func ownGroup(ctx context.Context, tx *ent.Client, sellerID, id int, path []string) (*ent.CustomerServiceGroup, error) {
+	g, err := tx.CustomerServiceGroup.Query().
+		Where(customerservicegroup.ID(id), customerservicegroup.SellerID(sellerID)).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, notFound(path, "customer service group")
+	}
+	return g, err
+}

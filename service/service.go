@@ -1,0 +1,103 @@
+// Package service holds the business operations behind the GraphQL
+// mutations: input validation, the review workflow, the product lifecycle
+// and the group limit. Each operation runs in one transaction, so a failed
+// operation leaves nothing behind; ent privacy policies stay in force
+// underneath as the single declaration of who may touch what.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"servicesupport/auth"
+	"servicesupport/ent"
+	"servicesupport/usererror"
+)
+
+// ErrForbidden is returned when the viewer's role may not run an operation
+// at all (as opposed to an ID it cannot see, which is a NOT_FOUND user error).
+var ErrForbidden = errors.New("forbidden")
+
+// Service runs business operations against the database.
+type Service struct {
+	client *ent.Client
+	now    func() time.Time
+}
+
+// New returns a Service over client.
+func New(client *ent.Client) *Service {
+	return &Service{client: client, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// inTx runs fn in a transaction and commits when fn returns nil; any error
+// (user errors included) rolls everything back.
+func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Client) error) (err error) {
+	tx, err := s.client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("starting transaction: %w", err)
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			_ = tx.Rollback()
+			panic(v)
+		}
+	}()
+	if err := fn(tx.Client()); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return errors.Join(err, fmt.Errorf("rolling back: %w", rerr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing: %w", err)
+	}
+	return nil
+}
+
+// forbidden wraps ErrForbidden with the reason.
+func forbidden(reason string) error { return fmt.Errorf("%w: %s", ErrForbidden, reason) }
+
+// sellerViewer returns the viewer when it acts for a registered seller.
+func sellerViewer(ctx context.Context) (*auth.Viewer, error) {
+	v := auth.FromContext(ctx)
+	if !v.IsSeller() {
+		return nil, forbidden("only a registered seller may do this")
+	}
+	return v, nil
+}
+
+// staffViewer returns the viewer when it is a reviewer or an admin.
+func staffViewer(ctx context.Context) (*auth.Viewer, error) {
+	v := auth.FromContext(ctx)
+	if !v.IsStaff() {
+		return nil, forbidden("only reviewers and admins may do this")
+	}
+	return v, nil
+}
+
+// field builds a user error's field path.
+func field(elems ...any) []string { return usererror.Path(elems...) }
+
+// notFound is the user error for an ID the viewer cannot see.
+func notFound(field []string, what string) error {
+	return usererror.New(usererror.NotFound, field, "no %s with this ID", what)
+}
+
+// precondition is the user error for a workflow or lifecycle rule not met.
+func precondition(field []string, format string, args ...any) error {
+	return usererror.New(usererror.PreconditionFailed, field, format, args...)
+}
+
+// staleVersion checks an optional expected version against the stored one.
+func staleVersion(expected *int, actual int) error {
+	if expected != nil && *expected != actual {
+		return usererror.New(usererror.Conflict, []string{"input", "expectedVersion"},
+			"changed by someone else since version %d (now %d): reload and retry", *expected, actual)
+	}
+	return nil
+}
+
+// strp returns a pointer to s.
+func strp(s string) *string { return &s }
