@@ -3,7 +3,6 @@ package graph_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -132,7 +131,11 @@ func Token(t testing.TB, p Persona) string {
 	case Admin:
 		sub, role = "adam@ops", "admin"
 	default:
-		t.Fatalf("unknown persona %q", p)
+		acct, ok := strings.CutPrefix(string(p), "seller:")
+		if !ok {
+			t.Fatalf("unknown persona %q", p)
+		}
+		sub, role, account = "member@"+acct, "seller", acct
 	}
 	tok, err := auth.Mint(testSecret, sub, role, account, time.Hour, time.Now())
 	if err != nil {
@@ -400,5 +403,16 @@ func jsonEq(t testing.TB, got json.RawMessage, want string) {
 	}
 }
 
-var _ = fmt.Sprintf
-var _ = strings.Contains
+// SellerOf is a persona acting for any seller account.
+func SellerOf(accountID string) Persona { return Persona("seller:" + accountID) }
+
+// decode fails on errors and decodes the data of r into out.
+func decode(t testing.TB, r Result, out any) {
+	t.Helper()
+	if len(r.Errors) > 0 {
+		t.Fatalf("unexpected errors: %+v", r.Errors)
+	}
+	if err := json.Unmarshal(r.Data, out); err != nil {
+		t.Fatalf("decoding %s: %v", r.Data, err)
+	}
+}

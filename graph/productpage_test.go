@@ -1,0 +1,109 @@
+package graph_test
+
+import (
+	"fmt"
+	"testing"
+)
+
+// productPage is the product details page's query.
+const productPage = `query($id: ID!) { product(id: $id) {
+  id name summary releasedAt
+  seller { name }
+  afterSalesGroup { name phone email serviceDays serviceHours { start end } timeZone openNow meetsServicePolicy }
+  preSalesInfo { phone email }
+} }`
+
+// productList is a listing of product pages.
+const productList = `query($n: Int!) { products(first: $n) {
+  totalCount
+  pageInfo { hasNextPage endCursor }
+  edges { cursor node {
+    id name
+    seller { name }
+    afterSalesGroup { name phone email serviceDays serviceHours { start end } timeZone openNow }
+    preSalesInfo { phone email }
+  } }
+} }`
+
+// seedCatalog releases n products spread over several sellers, each with its
+// own approved pre-sales info and group.
+func seedCatalog(t *testing.T, env *Env, n int) {
+	t.Helper()
+	const sellers = 5
+	for s := 0; s < sellers; s++ {
+		account := fmt.Sprintf("catalog-%d", s)
+		env.CreateSeller(account, fmt.Sprintf("Catalog Seller %d", s))
+	}
+	for s := 0; s < sellers; s++ {
+		p := SellerOf(fmt.Sprintf("catalog-%d", s))
+		env.Approve(env.SubmitPreSales(p, "+86 10 6552 99"+fmt.Sprintf("%02d", s), fmt.Sprintf("s%d@catalog.example", s), "Somewhere"))
+		g := env.CreateGroup(p, GroupInput("Support"))
+		for i := s; i < n; i += sellers {
+			env.Approve(env.SubmitRelease(p, env.CreateProduct(p, fmt.Sprintf("Product %03d", i), g)))
+		}
+	}
+}
+
+// TestProductPageStatements proves the product page has no N+1: the number of
+// SQL statements of a listing does not depend on the page size.
+func TestProductPageStatements(t *testing.T) {
+	env := NewEnv(t)
+	seedCatalog(t, env, 50)
+
+	count := func(query string, vars map[string]any) (int64, Result) {
+		before := env.Statements.Load()
+		r := env.Do(Anonymous, query, vars)
+		if len(r.Errors) > 0 {
+			t.Fatalf("%+v", r.Errors)
+		}
+		return env.Statements.Load() - before, r
+	}
+
+	one, _ := count(productList, map[string]any{"n": 1})
+	fifty, r := count(productList, map[string]any{"n": 50})
+	var out struct {
+		Products struct {
+			TotalCount int
+			Edges      []struct {
+				Node struct {
+					Name            string
+					Seller          struct{ Name string }
+					AfterSalesGroup *struct{ Name string }
+					PreSalesInfo    *struct{ Phone, Email string }
+				}
+			}
+		}
+	}
+	decode(t, r, &out)
+	if got := len(out.Products.Edges); got != 50 || out.Products.TotalCount != 50 {
+		t.Fatalf("page of 50: got %d edges, totalCount %d", got, out.Products.TotalCount)
+	}
+	for _, e := range out.Products.Edges {
+		if e.Node.Seller.Name == "" || e.Node.AfterSalesGroup == nil || e.Node.PreSalesInfo == nil || e.Node.PreSalesInfo.Phone == "" {
+			t.Fatalf("incomplete product page: %+v", e.Node)
+		}
+	}
+	t.Logf("products(first: 1): %d statements; products(first: 50): %d statements", one, fifty)
+	if one != fifty {
+		t.Errorf("statements grow with the page size: %d for 1, %d for 50", one, fifty)
+	}
+	// products, count, sellers, groups, pre-sales contacts.
+	if fifty > 5 {
+		t.Errorf("products(first: 50) ran %d statements, want at most 5", fifty)
+	}
+
+	var id string
+	{
+		var first struct {
+			Products struct{ Edges []struct{ Node struct{ ID string } } }
+		}
+		env.MustDo(Anonymous, `{ products(first: 1) { edges { node { id } } } }`, nil, &first)
+		id = first.Products.Edges[0].Node.ID
+	}
+	page, _ := count(productPage, map[string]any{"id": id})
+	t.Logf("product(id): %d statements", page)
+	// product, seller, group, pre-sales contact.
+	if page > 4 {
+		t.Errorf("product(id) ran %d statements, want at most 4", page)
+	}
+}
