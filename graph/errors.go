@@ -21,6 +21,8 @@ const (
 	CodeNotFound        = "NOT_FOUND"
 	CodeBadUserInput    = "BAD_USER_INPUT"
 	CodeInternal        = "INTERNAL"
+	// CodeBadRequest answers an HTTP request that is not a GraphQL request.
+	CodeBadRequest = "BAD_REQUEST"
 )
 
 // errForbidden answers a field the viewer's role may not ask for.

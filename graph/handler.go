@@ -49,7 +49,13 @@ type HandlerConfig struct {
 	AllowedOrigins []string
 	// Logger receives internal errors; slog.Default() when nil.
 	Logger *slog.Logger
+	// RequestTimeout bounds each GraphQL request, database work included;
+	// DefaultRequestTimeout when zero.
+	RequestTimeout time.Duration
 }
+
+// DefaultRequestTimeout is the per-request deadline unless configured.
+const DefaultRequestTimeout = 10 * time.Second
 
 // NewHandler returns the server's HTTP handler: POST and GET /graphql, and
 // GraphiQL at /.
@@ -61,7 +67,8 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	cfg.Client.Product.Intercept(watchProducts())
 
 	srv := handler.New(NewExecutableSchema(Config{
-		Resolvers: &Resolver{client: cfg.Client, service: service.New(cfg.Client)},
+		Resolvers:  &Resolver{client: cfg.Client, service: service.New(cfg.Client)},
+		Complexity: complexity(),
 	}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -72,6 +79,7 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	if cfg.DevMode || cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
+	srv.Use(shapeLimits{})
 	srv.Use(extension.FixedComplexityLimit(complexityLimit))
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
@@ -83,7 +91,11 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	})
 	srv.AroundFields(defaultPageSize)
 
-	api := auth.Middleware(cfg.Secret, sellerOf(cfg.Client), http.MaxBytesHandler(srv, MaxBodyBytes))
+	timeout := cfg.RequestTimeout
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	api := withDeadline(timeout, auth.Middleware(cfg.Secret, sellerOf(cfg.Client), guardHTTP(MaxBodyBytes, srv)))
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", api)
 	mux.Handle("GET /{$}", playground.Handler("servicesupport GraphiQL", "/graphql"))
@@ -126,4 +138,13 @@ func defaultPageSize(ctx context.Context, next graphql.Resolver) (any, error) {
 		}
 	}
 	return next(ctx)
+}
+
+// withDeadline cancels a request's context, and so its database work, after d.
+func withDeadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }

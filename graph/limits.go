@@ -1,0 +1,193 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"servicesupport/ent"
+)
+
+// Limits on the shape of one operation, checked before it executes, so an
+// abusive query is refused before any SQL runs.
+const (
+	// MaxPageSize caps first and last of every connection.
+	MaxPageSize = 100
+	// MaxDepth caps how deeply fields nest.
+	MaxDepth = 12
+	// MaxAliases caps the aliased fields of one operation.
+	MaxAliases = 30
+	// MaxRootFields caps the top-level fields of one operation.
+	MaxRootFields = 10
+)
+
+// codeQueryTooLarge classifies operations refused by these limits.
+const codeQueryTooLarge = "QUERY_TOO_LARGE"
+
+// complexity prices connections at their page size times their children, so
+// the complexity limit bounds the rows an operation can ask for.
+func complexity() ComplexityRoot {
+	var c ComplexityRoot
+	c.Query.Products = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ProductOrder, _ *ent.ProductWhereInput) int {
+		return pageCost(child, first, last)
+	}
+	c.Query.Reviews = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ReviewOrder, _ *ent.ReviewWhereInput) int {
+		return pageCost(child, first, last)
+	}
+	c.Query.Sellers = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.SellerOrder, _ *ent.SellerWhereInput) int {
+		return pageCost(child, first, last)
+	}
+	c.Seller.Products = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ProductOrder) int {
+		return pageCost(child, first, last)
+	}
+	c.Seller.Reviews = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ReviewOrder) int {
+		return pageCost(child, first, last)
+	}
+	c.CustomerServiceGroup.Products = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ProductOrder) int {
+		return pageCost(child, first, last)
+	}
+	return c
+}
+
+// pageCost is a connection's cost: its page size times its children.
+func pageCost(child int, first, last *int) int {
+	n := DefaultPageSize
+	switch {
+	case first != nil:
+		n = *first
+	case last != nil:
+		n = *last
+	}
+	n = max(1, min(n, MaxPageSize))
+	return 1 + n*max(child, 1)
+}
+
+// shapeLimits is a gqlgen extension that refuses operations nesting too
+// deeply, with too many aliases or root fields, or asking for pages over
+// MaxPageSize.
+type shapeLimits struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = shapeLimits{}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (shapeLimits) ExtensionName() string { return "ShapeLimits" }
+
+// Validate implements graphql.HandlerExtension.
+func (shapeLimits) Validate(graphql.ExecutableSchema) error { return nil }
+
+// shape is what the walk measures of a selection set.
+type shape struct {
+	depth, aliases int
+}
+
+// MutateOperationContext implements graphql.OperationContextMutator.
+func (shapeLimits) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {
+	if op.Operation == nil {
+		return nil
+	}
+	if n := len(op.Operation.SelectionSet); n > MaxRootFields {
+		return tooLarge("the operation has %d root fields; at most %d are allowed", n, MaxRootFields)
+	}
+	w := walker{vars: op.Variables, fragments: map[string]shape{}}
+	s := w.selections(op.Operation.SelectionSet)
+	switch {
+	case w.err != nil:
+		return w.err
+	case s.depth > MaxDepth:
+		return tooLarge("the operation nests %d levels deep; at most %d are allowed", s.depth, MaxDepth)
+	case s.aliases > MaxAliases:
+		return tooLarge("the operation has %d aliases; at most %d are allowed", s.aliases, MaxAliases)
+	}
+	return nil
+}
+
+// walker measures selection sets, each named fragment once (validation has
+// already refused fragment cycles; memoising stops fragment "bombs" from
+// costing exponential time).
+type walker struct {
+	vars      map[string]any
+	fragments map[string]shape
+	err       *gqlerror.Error
+}
+
+// selections measures a selection set.
+func (w *walker) selections(set ast.SelectionSet) shape {
+	var out shape
+	for _, sel := range set {
+		var s shape
+		switch sel := sel.(type) {
+		case *ast.Field:
+			s = w.selections(sel.SelectionSet)
+			s.depth++
+			if sel.Alias != "" && sel.Alias != sel.Name {
+				s.aliases++
+			}
+			w.checkPage(sel)
+		case *ast.InlineFragment:
+			s = w.selections(sel.SelectionSet)
+		case *ast.FragmentSpread:
+			memo, seen := w.fragments[sel.Name]
+			if !seen && sel.Definition != nil {
+				memo = w.selections(sel.Definition.SelectionSet)
+				w.fragments[sel.Name] = memo
+			}
+			s = memo
+		}
+		out.depth = max(out.depth, s.depth)
+		out.aliases += s.aliases
+	}
+	return out
+}
+
+// checkPage refuses first or last over MaxPageSize or below zero.
+func (w *walker) checkPage(f *ast.Field) {
+	if w.err != nil || f.Definition == nil {
+		return
+	}
+	args := f.ArgumentMap(w.vars)
+	for _, name := range []string{"first", "last"} {
+		v, ok := args[name]
+		if !ok || v == nil {
+			continue
+		}
+		n, ok := asInt(v)
+		if !ok || n < 0 || n > MaxPageSize {
+			w.err = &gqlerror.Error{
+				Message:    fmt.Sprintf("%s on %s must be between 0 and %d", name, f.Name, MaxPageSize),
+				Extensions: map[string]any{"code": CodeBadUserInput},
+			}
+			return
+		}
+	}
+}
+
+// asInt reads an integer argument value.
+func asInt(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int:
+		return int64(v), true
+	case int64:
+		return v, true
+	case float64:
+		return int64(v), float64(int64(v)) == v
+	case interface{ Int64() (int64, error) }:
+		n, err := v.Int64()
+		return n, err == nil
+	}
+	return 0, false
+}
+
+// tooLarge is the error of an operation over a shape limit.
+func tooLarge(format string, args ...any) *gqlerror.Error {
+	return &gqlerror.Error{
+		Message:    fmt.Sprintf(format, args...),
+		Extensions: map[string]any{"code": codeQueryTooLarge},
+	}
+}
