@@ -69,6 +69,8 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case ent.IsNotFound(err):
 			out.Message = "not found"
 			out.Extensions = map[string]any{"code": CodeNotFound}
+		case isInputError(ctx, gqlErr):
+			out.Extensions = map[string]any{"code": CodeBadUserInput}
 		default:
 			log.ErrorContext(ctx, "internal error", "err", err, "path", out.Path.String())
 			out.Message = "internal error"
@@ -88,4 +90,18 @@ func forbiddenReason(err error) string {
 		}
 	}
 	return "not allowed for this viewer"
+}
+
+// isInputError reports errors about the client's arguments: gqlgen's
+// argument decoding (a malformed time or cursor) reports them on a path
+// below the field's, and entgql's pagination raises plain GraphQL errors
+// (both first and last) that wrap nothing internal.
+func isInputError(ctx context.Context, gqlErr *gqlerror.Error) bool {
+	if gqlErr == nil {
+		return false
+	}
+	if gqlErr.Err == nil {
+		return true
+	}
+	return len(gqlErr.Path) > len(graphql.GetPath(ctx))
 }

@@ -11,15 +11,16 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"servicesupport/auth"
 	"servicesupport/ent"
 	"servicesupport/ent/seller"
+	"servicesupport/graphiql"
 	"servicesupport/policy"
 	"servicesupport/service"
+	"servicesupport/telemetry"
 )
 
 // Limits of the GraphQL endpoint.
@@ -49,6 +50,18 @@ type HandlerConfig struct {
 	AllowedOrigins []string
 	// Logger receives internal errors; slog.Default() when nil.
 	Logger *slog.Logger
+	// Metrics receive request metrics (served at /metrics); a fresh set
+	// without database statistics when nil.
+	Metrics *telemetry.Metrics
+	// Ready reports whether the database answers (/readyz).
+	Ready func(context.Context) error
+	// GraphiQL serves the GraphiQL IDE at / (always in dev mode).
+	GraphiQL bool
+	// GraphiQLQuery is the query GraphiQL opens with.
+	GraphiQLQuery string
+	// AllowedOperations, when not nil, is the only operations the server
+	// runs (SHA-256 hash → document); automatic persisted queries are off.
+	AllowedOperations map[string]string
 	// RequestTimeout bounds each GraphQL request, database work included;
 	// DefaultRequestTimeout when zero.
 	RequestTimeout time.Duration
@@ -79,6 +92,11 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	if cfg.DevMode || cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
+	if cfg.AllowedOperations != nil {
+		srv.Use(allowList(cfg.AllowedOperations))
+	} else {
+		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	}
 	srv.Use(shapeLimits{})
 	srv.Use(extension.FixedComplexityLimit(complexityLimit))
 	srv.SetErrorPresenter(presentError(log))
@@ -87,25 +105,55 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 		return &internalError{}
 	})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(withPreSalesLoader(ctx, cfg.Client))
+		return observeOperation(withPreSalesLoader(ctx, cfg.Client), next)
 	})
+	srv.AroundResponses(observeResponse)
 	srv.AroundFields(defaultPageSize)
 
 	timeout := cfg.RequestTimeout
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout
 	}
-	api := withDeadline(timeout, auth.Middleware(cfg.Secret, sellerOf(cfg.Client), guardHTTP(MaxBodyBytes, srv)))
+	metrics := cfg.Metrics
+	if metrics == nil {
+		metrics = telemetry.NewMetrics(nil)
+	}
+	api := withDeadline(timeout, auth.Middleware(cfg.Secret, sellerOf(cfg.Client), guardHTTP(MaxBodyBytes, cacheControl(srv))))
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", api)
-	mux.Handle("GET /{$}", playground.Handler("servicesupport GraphiQL", "/graphql"))
-	return cors.New(cors.Options{
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", ready(cfg.Ready, log))
+	mux.Handle("GET /metrics", metrics.Handler())
+	if cfg.GraphiQL || cfg.DevMode {
+		ide := graphiql.Handler("servicesupport GraphiQL", "/graphql", graphiql.DefaultQuery(cfg.GraphiQLQuery))
+		mux.Handle("GET /{$}", ide)
+		mux.Handle("GET "+graphiql.AssetsPath, ide)
+	}
+	return metrics.Middleware(log, cors.New(cors.Options{
 		AllowedOrigins:   cfg.AllowedOrigins,
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
 		AllowedHeaders:   []string{"Authorization", "Content-Type"},
 		AllowCredentials: false,
 		MaxAge:           int((10 * time.Minute).Seconds()),
-	}).Handler(mux)
+	}).Handler(mux))
+}
+
+// ready answers /readyz: 200 when the database answers, else 503.
+func ready(check func(context.Context) error, log *slog.Logger) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if check != nil {
+			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+			defer cancel()
+			if err := check(ctx); err != nil {
+				log.WarnContext(ctx, "not ready", "err", err)
+				http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	}
 }
 
 // internalError is what a client sees of a panic.
@@ -140,10 +188,11 @@ func defaultPageSize(ctx context.Context, next graphql.Resolver) (any, error) {
 	return next(ctx)
 }
 
-// withDeadline cancels a request's context, and so its database work, after d.
+// withDeadline cancels a request's context, and so its database work, after
+// d; it also stamps the request's arrival for the review workflow.
 func withDeadline(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), d)
+		ctx, cancel := context.WithTimeout(service.WithArrival(r.Context(), time.Now()), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

@@ -3,7 +3,9 @@ package graph_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -22,6 +24,9 @@ import (
 
 // testSecret signs the tokens of every test.
 var testSecret = []byte("test-secret-of-at-least-32-bytes!!")
+
+// testLogger keeps request lines out of test output but shows errors.
+var testLogger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 // Persona names the viewers every table-driven test runs as.
 type Persona string
@@ -109,7 +114,7 @@ func NewEnv(t testing.TB) *Env {
 		t.Fatal(err)
 	}
 	env.Client = c
-	env.Handler = graph.NewHandler(graph.HandlerConfig{Client: c, Secret: testSecret})
+	env.Handler = graph.NewHandler(graph.HandlerConfig{Client: c, Secret: testSecret, Logger: testLogger})
 	env.OwnerSellerID = env.CreateSeller("acme", "Acme Cloud")
 	env.OtherSellerID = env.CreateSeller("globex", "Globex Software")
 	return env

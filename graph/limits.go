@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -23,6 +24,10 @@ const (
 	MaxAliases = 30
 	// MaxRootFields caps the top-level fields of one operation.
 	MaxRootFields = 10
+	// MaxFields caps the fields of one operation once its fragments are
+	// expanded, which stops fragment "bombs" (a fragment spreading the next
+	// one twice, n times, selects 2^n fields in a few hundred bytes).
+	MaxFields = 2000
 )
 
 // codeQueryTooLarge classifies operations refused by these limits.
@@ -84,7 +89,7 @@ func (shapeLimits) Validate(graphql.ExecutableSchema) error { return nil }
 
 // shape is what the walk measures of a selection set.
 type shape struct {
-	depth, aliases int
+	depth, aliases, fields int
 }
 
 // MutateOperationContext implements graphql.OperationContextMutator.
@@ -104,6 +109,8 @@ func (shapeLimits) MutateOperationContext(_ context.Context, op *graphql.Operati
 		return tooLarge("the operation nests %d levels deep; at most %d are allowed", s.depth, MaxDepth)
 	case s.aliases > MaxAliases:
 		return tooLarge("the operation has %d aliases; at most %d are allowed", s.aliases, MaxAliases)
+	case s.fields > MaxFields:
+		return tooLarge("the operation selects more than %d fields once its fragments are expanded", MaxFields)
 	}
 	return nil
 }
@@ -125,7 +132,13 @@ func (w *walker) selections(set ast.SelectionSet) shape {
 		switch sel := sel.(type) {
 		case *ast.Field:
 			s = w.selections(sel.SelectionSet)
+			// Introspection (__schema, __type) nests deeply by nature and
+			// never touches the database; only its field count is bounded.
+			if strings.HasPrefix(sel.Name, "__") {
+				s.depth = 0
+			}
 			s.depth++
+			s.fields++
 			if sel.Alias != "" && sel.Alias != sel.Name {
 				s.aliases++
 			}
@@ -141,7 +154,10 @@ func (w *walker) selections(set ast.SelectionSet) shape {
 			s = memo
 		}
 		out.depth = max(out.depth, s.depth)
-		out.aliases += s.aliases
+		// Counts saturate just over their limits, so that a bomb's 2^n
+		// cannot overflow.
+		out.aliases = min(out.aliases+s.aliases, MaxAliases+1)
+		out.fields = min(out.fields+s.fields, MaxFields+1)
 	}
 	return out
 }

@@ -123,7 +123,7 @@ func (s *Service) submitContact(ctx context.Context, c *ent.Contact) (*ent.Revie
 			SetChanges(contactChanges(live, saved)))
 		return err
 	})
-	return created, err
+	return committed(created, err)
 }
 
 // openReview stamps a new pending review with its submitter and due date.

@@ -100,7 +100,7 @@ func (s *Service) CreateCustomerServiceGroup(ctx context.Context, in GroupInput)
 		}
 		return err
 	})
-	return created, err
+	return committed(created, err)
 }
 
 // UpdateCustomerServiceGroup replaces a group's details; product pages show
@@ -154,7 +154,7 @@ func (s *Service) UpdateCustomerServiceGroup(ctx context.Context, id int, in Gro
 		}
 		return err
 	})
-	return updated, err
+	return committed(updated, err)
 }
 
 // DeleteCustomerServiceGroup deletes a group that no product (other than

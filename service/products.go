@@ -59,7 +59,7 @@ func (s *Service) CreateProduct(ctx context.Context, in ProductInput) (*ent.Prod
 			Save(ctx)
 		return err
 	})
-	return created, err
+	return committed(created, err)
 }
 
 // UpdateProduct changes what the product's status allows: name, summary and
@@ -127,7 +127,7 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductUpdate) (
 		}
 		return err
 	})
-	return updated, err
+	return committed(updated, err)
 }
 
 // SubmitProductRelease puts a DRAFT or REJECTED product up for release
@@ -165,7 +165,7 @@ func (s *Service) SubmitProductRelease(ctx context.Context, id int) (*ent.Review
 			}))
 		return err
 	})
-	return created, err
+	return committed(created, err)
 }
 
 // releaseBlockers returns the product's group when the product may be
@@ -230,7 +230,7 @@ func (s *Service) moveProduct(ctx context.Context, id int, from, to product.Stat
 		moved, err = tx.Product.UpdateOne(p).SetStatus(to).AddVersion(1).Save(ctx)
 		return err
 	})
-	return moved, err
+	return committed(moved, err)
 }
 
 // RemoveProduct removes a product for good; its pending release review is
@@ -260,7 +260,7 @@ func (s *Service) RemoveProduct(ctx context.Context, id int) (*ent.Product, erro
 		removed, err = tx.Product.UpdateOne(p).SetStatus(product.StatusRemoved).AddVersion(1).Save(ctx)
 		return err
 	})
-	return removed, err
+	return committed(removed, err)
 }
 
 // ownProduct loads a product of the seller; any other ID reads as not found.

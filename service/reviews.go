@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"servicesupport/auth"
@@ -105,7 +106,9 @@ func (s *Service) resetProduct(ctx context.Context, tx *ent.Client, r *ent.Revie
 // so exactly one of two racing deciders wins on any database.
 func (s *Service) decide(ctx context.Context, v *auth.Viewer, id int, to review.Status, comment *string,
 	effect func(tx *ent.Client, r *ent.Review, now time.Time) error) (*ent.Review, error) {
-	started := s.now()
+	started := arrival(ctx, s.now())
+	me := s.deciders.enter(id)
+	defer s.deciders.leave(id, me)
 	var decided *ent.Review
 	err := s.inTx(ctx, func(tx *ent.Client) error {
 		r, err := tx.Review.Get(ctx, id)
@@ -116,7 +119,7 @@ func (s *Service) decide(ctx context.Context, v *auth.Viewer, id int, to review.
 			return err
 		}
 		if r.Status != review.StatusPending {
-			return notPending(r, started)
+			return notPending(r, started, s.deciders.lost(me))
 		}
 		now := s.now()
 		n, err := tx.Review.Update().
@@ -135,18 +138,77 @@ func (s *Service) decide(ctx context.Context, v *auth.Viewer, id int, to review.
 		if err := effect(tx, r, now); err != nil {
 			return err
 		}
+		// Still holding the write lock: whoever else is deciding this
+		// review now will find it decided only after this commit.
+		s.deciders.beat(id, me)
 		decided, err = tx.Review.Get(ctx, id)
 		return err
 	})
-	return decided, err
+	return committed(decided, err)
 }
 
 // notPending explains why a review that is no longer pending cannot be
 // decided.
-func notPending(r *ent.Review, started time.Time) error {
-	if r.DecidedAt != nil && r.DecidedAt.After(started) {
+func notPending(r *ent.Review, started time.Time, beaten bool) error {
+	if beaten || (r.DecidedAt != nil && r.DecidedAt.After(started)) {
 		return usererror.New(usererror.Conflict, field("id"),
 			"the review was %s by someone else while this request was running", r.Status)
 	}
 	return precondition(field("id"), "only a PENDING review can be decided; this one is %s", r.Status)
+}
+
+// deciders tracks the decisions in flight per review, so that the loser of
+// two decisions racing in this process learns it lost a race (CONFLICT)
+// rather than that the review was settled long ago (PRECONDITION_FAILED).
+// Decisions in other processes fall back to comparing decidedAt with the
+// loser's start.
+type deciders struct {
+	mu       sync.Mutex
+	inFlight map[int]map[*decider]bool
+}
+
+// decider is one decision in flight.
+type decider struct{ beaten bool }
+
+// enter registers a decision of review id.
+func (d *deciders) enter(id int) *decider {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.inFlight == nil {
+		d.inFlight = map[int]map[*decider]bool{}
+	}
+	if d.inFlight[id] == nil {
+		d.inFlight[id] = map[*decider]bool{}
+	}
+	me := &decider{}
+	d.inFlight[id][me] = true
+	return me
+}
+
+// leave unregisters a decision.
+func (d *deciders) leave(id int, me *decider) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.inFlight[id], me)
+	if len(d.inFlight[id]) == 0 {
+		delete(d.inFlight, id)
+	}
+}
+
+// beat marks every other decision of review id in flight as beaten by me.
+func (d *deciders) beat(id int, me *decider) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for other := range d.inFlight[id] {
+		if other != me {
+			other.beaten = true
+		}
+	}
+}
+
+// lost reports whether another decision beat me.
+func (d *deciders) lost(me *decider) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return me.beaten
 }

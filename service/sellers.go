@@ -45,5 +45,5 @@ func (s *Service) CreateSeller(ctx context.Context, in SellerInput) (*ent.Seller
 		}
 		return err
 	})
-	return created, err
+	return committed(created, err)
 }

@@ -22,8 +22,9 @@ var ErrForbidden = errors.New("forbidden")
 
 // Service runs business operations against the database.
 type Service struct {
-	client *ent.Client
-	now    func() time.Time
+	client   *ent.Client
+	now      func() time.Time
+	deciders deciders
 }
 
 // New returns a Service over client.
@@ -101,3 +102,30 @@ func staleVersion(expected *int, actual int) error {
 
 // strp returns a pointer to s.
 func strp(s string) *string { return &s }
+
+// committed returns an entity that a committed transaction produced,
+// rebound to the client: the resolvers load its edges after the transaction
+// has closed.
+func committed[T interface{ Unwrap() T }](v T, err error) (T, error) {
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v.Unwrap(), nil
+}
+
+type arrivalKey struct{}
+
+// WithArrival records when the request arrived, so that a decision can tell
+// whether the review was decided by someone else while it was under way.
+func WithArrival(ctx context.Context, t time.Time) context.Context {
+	return context.WithValue(ctx, arrivalKey{}, t.UTC())
+}
+
+// arrival returns the request's arrival time, or def outside a request.
+func arrival(ctx context.Context, def time.Time) time.Time {
+	if t, ok := ctx.Value(arrivalKey{}).(time.Time); ok {
+		return t
+	}
+	return def
+}

@@ -23,11 +23,11 @@ import (
 
 // Length limits, in characters (runes), from the design's validation rules.
 const (
-	MaxName    = 64
-	MaxSummary = 1000
-	MaxAddress = 256
-	MaxComment = 1000
-	MaxEmail   = 254
+	MaxName    = 64   // MaxName bounds seller, contact, group and product names.
+	MaxSummary = 1000 // MaxSummary bounds a product summary.
+	MaxAddress = 256  // MaxAddress bounds the pre-sales contact address.
+	MaxComment = 1000 // MaxComment bounds review comments and rejection reasons.
+	MaxEmail   = 254  // MaxEmail is the longest address SMTP can deliver to.
 	// MaxPhone bounds raw phone input before parsing; real numbers, even
 	// formatted, are far shorter, and the bound keeps the parser's work small.
 	MaxPhone = 64
