@@ -95,7 +95,9 @@ func TestProductPageStatements(t *testing.T) {
 	var id string
 	{
 		var first struct {
-			Products struct{ Edges []struct{ Node struct{ ID string } } }
+			Products struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
 		}
 		env.MustDo(Anonymous, `{ products(first: 1) { edges { node { id } } } }`, nil, &first)
 		id = first.Products.Edges[0].Node.ID
