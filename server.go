@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,9 +15,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 
 	"servicesupport/auth"
 	"servicesupport/database"
@@ -24,6 +29,7 @@ import (
 	_ "servicesupport/ent/runtime" // registers the schema's privacy policies
 	"servicesupport/graph"
 	"servicesupport/seed"
+	"servicesupport/telemetry"
 )
 
 func main() {
@@ -33,28 +39,64 @@ func main() {
 	}
 }
 
-// settings is the server's configuration, from the environment.
+// settings is the server's configuration.
 type settings struct {
-	addr          string
-	dataDir       string
-	databaseURL   string
-	secret        string
-	devMode       bool
-	introspection bool
-	origins       []string
+	addr              string
+	dataDir           string
+	databaseURL       string
+	secret            string
+	devMode           bool
+	introspection     bool
+	graphiql          bool
+	origins           []string
+	allowedOperations string
+	requestTimeout    time.Duration
+	logFormat         string
 }
 
-// loadSettings reads the environment; without AUTH_JWT_SECRET the server is
-// in dev mode, with a random secret kept in the data folder.
-func loadSettings() (settings, error) {
-	s := settings{
-		addr:          envOr("ADDR", ":8080"),
-		dataDir:       envOr("DATA_DIR", "data"),
-		databaseURL:   os.Getenv("DATABASE_URL"),
-		secret:        os.Getenv("AUTH_JWT_SECRET"),
-		introspection: os.Getenv("GRAPHQL_INTROSPECTION") == "true",
+// flagSet declares every setting as a flag whose default comes from the
+// environment variable of the same name (--data-dir ↔ DATA_DIR), so either
+// may configure the server; a flag given on the command line wins.
+func flagSet(name string, s *settings) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	str := func(p *string, flagName, def, usage string) {
+		env := strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+		fs.StringVar(p, flagName, envOr(env, def), usage+" (env "+env+")")
 	}
-	for _, o := range strings.Split(os.Getenv("CORS_ALLOWED_ORIGINS"), ",") {
+	boolean := func(p *bool, flagName, usage string) {
+		env := strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+		v, _ := strconv.ParseBool(os.Getenv(env))
+		fs.BoolVar(p, flagName, v, usage+" (env "+env+")")
+	}
+	var origins string
+	str(&s.addr, "addr", ":8080", "address to listen on")
+	str(&s.dataDir, "data-dir", "data", "folder of the embedded SQLite database and the dev-mode secret")
+	str(&s.databaseURL, "database-url", "", "database URL: file:PATH for SQLite (default file:DATA_DIR/servicesupport.db)")
+	// The secret's default is not shown by --help: it is read after parsing.
+	fs.StringVar(&s.secret, "auth-jwt-secret", "", "HS256 secret of bearer tokens; empty runs dev mode (env AUTH_JWT_SECRET; prefer it: flags show in ps)")
+	str(&origins, "cors-allowed-origins", "", "comma-separated origins allowed by CORS")
+	boolean(&s.introspection, "graphql-introspection", "allow introspection outside dev mode")
+	boolean(&s.graphiql, "graphiql", "serve GraphiQL at / outside dev mode")
+	str(&s.allowedOperations, "allowed-operations", "", "JSON file {sha256: document}: run only these operations")
+	str(&s.logFormat, "log-format", "", "text or json (default: text in dev mode, json otherwise)")
+	timeout := envOr("REQUEST_TIMEOUT", graph.DefaultRequestTimeout.String())
+	d, err := time.ParseDuration(timeout)
+	if err != nil {
+		d = graph.DefaultRequestTimeout
+	}
+	fs.DurationVar(&s.requestTimeout, "request-timeout", d, "deadline of one GraphQL request (env REQUEST_TIMEOUT)")
+	return fs, &origins
+}
+
+// loadSettings reads flags and environment; without a secret the server is
+// in dev mode, with a random secret kept in the data folder.
+func loadSettings(name string, args []string) (settings, *flag.FlagSet, error) {
+	var s settings
+	fs, origins := flagSet(name, &s)
+	if err := fs.Parse(args); err != nil {
+		return s, fs, err
+	}
+	for _, o := range strings.Split(*origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			s.origins = append(s.origins, o)
 		}
@@ -62,19 +104,22 @@ func loadSettings() (settings, error) {
 	if s.databaseURL == "" {
 		u, err := database.FileURL(filepath.Join(s.dataDir, "servicesupport.db"))
 		if err != nil {
-			return s, err
+			return s, fs, err
 		}
 		s.databaseURL = u
+	}
+	if s.secret == "" {
+		s.secret = os.Getenv("AUTH_JWT_SECRET")
 	}
 	if s.secret == "" {
 		s.devMode = true
 		secret, err := auth.LoadOrCreateSecret(filepath.Join(s.dataDir, "jwt-secret"))
 		if err != nil {
-			return s, fmt.Errorf("dev mode secret: %w", err)
+			return s, fs, fmt.Errorf("dev mode secret: %w", err)
 		}
 		s.secret = secret
 	}
-	return s, nil
+	return s, fs, nil
 }
 
 // envOr returns the environment variable or a default.
@@ -90,20 +135,31 @@ func run(args []string) error {
 	if len(args) > 0 && args[0] == "token" {
 		return mintToken(args[1:])
 	}
-	return serve()
+	s, _, err := loadSettings("servicesupport", args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return serve(s)
 }
 
 // mintToken prints a token signed with the server's secret.
 func mintToken(args []string) error {
-	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	var s settings
+	fs, _ := flagSet("token", &s)
 	role := fs.String("role", "seller", "seller, reviewer or admin")
 	account := fs.String("account", "", "the seller's account ID (sellers)")
 	subject := fs.String("sub", "", "the subject (default: derived from role and account)")
 	ttl := fs.Duration("ttl", 24*time.Hour, "how long the token is valid")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
-	s, err := loadSettings()
+	s, _, err := loadSettings("token", fs.Args())
 	if err != nil {
 		return err
 	}
@@ -123,26 +179,35 @@ func mintToken(args []string) error {
 }
 
 // serve runs the HTTP server until SIGINT or SIGTERM.
-func serve() error {
-	s, err := loadSettings()
-	if err != nil {
-		return err
-	}
-	log := newLogger(s.devMode)
+func serve(s settings) error {
+	log := newLogger(s.logFormat, s.devMode)
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	client, err := database.Open(s.databaseURL, nil)
+	var db *sql.DB
+	client, err := database.Open(s.databaseURL, func(d dialect.Driver) dialect.Driver {
+		if sd, ok := d.(*entsql.Driver); ok {
+			db = sd.DB()
+		}
+		return telemetry.CountStatements(d)
+	})
 	if err != nil {
 		return err
+	}
+	var allowed map[string]string
+	if s.allowedOperations != "" {
+		if allowed, err = graph.LoadAllowList(s.allowedOperations); err != nil {
+			return err
+		}
 	}
 	defer client.Close()
 	if err := database.Migrate(ctx, client); err != nil {
 		return err
 	}
+	pageQuery := ""
 	if s.devMode {
-		if err := devStart(ctx, client, s); err != nil {
+		if pageQuery, err = devStart(ctx, client, s); err != nil {
 			return err
 		}
 	}
@@ -150,12 +215,18 @@ func serve() error {
 	srv := &http.Server{
 		Addr: s.addr,
 		Handler: graph.NewHandler(graph.HandlerConfig{
-			Client:         client,
-			Secret:         []byte(s.secret),
-			DevMode:        s.devMode,
-			Introspection:  s.introspection,
-			AllowedOrigins: s.origins,
-			Logger:         log,
+			Client:            client,
+			Secret:            []byte(s.secret),
+			DevMode:           s.devMode,
+			Introspection:     s.introspection,
+			AllowedOrigins:    s.origins,
+			Logger:            log,
+			Metrics:           telemetry.NewMetrics(db),
+			Ready:             db.PingContext,
+			GraphiQL:          s.graphiql,
+			GraphiQLQuery:     pageQuery,
+			AllowedOperations: allowed,
+			RequestTimeout:    s.requestTimeout,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
@@ -179,19 +250,19 @@ func serve() error {
 	return nil
 }
 
-// newLogger logs text in dev mode and JSON otherwise.
-func newLogger(dev bool) *slog.Logger {
-	if dev {
+// newLogger logs text in dev mode and JSON otherwise, unless format says.
+func newLogger(format string, dev bool) *slog.Logger {
+	if format == "text" || (format == "" && dev) {
 		return slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	return slog.New(slog.NewJSONHandler(os.Stderr, nil))
 }
 
 // devStart seeds an empty database and prints what a new user needs.
-func devStart(ctx context.Context, client *ent.Client, s settings) error {
+func devStart(ctx context.Context, client *ent.Client, s settings) (string, error) {
 	demo, err := seed.Demo(ctx, client)
 	if err != nil {
-		return fmt.Errorf("seeding demo data: %w", err)
+		return "", fmt.Errorf("seeding demo data: %w", err)
 	}
 	mint := func(sub, role, account string) string {
 		t, err := auth.Mint([]byte(s.secret), sub, role, account, 30*24*time.Hour, time.Now())
@@ -225,7 +296,7 @@ Product page query (no token needed):
 		mint("demo-reviewer", "reviewer", ""),
 		mint("demo-admin", "admin", ""),
 		ProductPageQuery(demo.ProductID))
-	return nil
+	return ProductPageQuery(demo.ProductID), nil
 }
 
 // ProductPageQuery is the product details page's one query.
