@@ -7,6 +7,7 @@ package main
 
 import (
 	"log"
+	"strings"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
@@ -21,7 +22,7 @@ func main() {
 		entgql.WithSchemaPath("./graph/ent.graphql"),
 		entgql.WithWhereInputs(true),
 		entgql.WithRelaySpec(true),
-		entgql.WithSchemaHook(nonNullLists),
+		entgql.WithSchemaHook(nonNullLists, describe),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
@@ -63,4 +64,108 @@ func nonNullLists(_ *gen.Graph, s *ast.Schema) error {
 		}
 	}
 	return nil
+}
+
+// Descriptions of what entgql generates without one: clients read every
+// description in GraphiQL, and a test fails when one is missing.
+var (
+	typeDescriptions = map[string]string{
+		"Query":                "Reads. Objects the viewer may not see read as null or are left out.",
+		"Seller":               "A company selling on the marketplace; it owns its contacts, groups, products and reviews.",
+		"Contact":              "One submitted revision of a seller's business contact or pre-sales info; never edited after submission.",
+		"CustomerServiceGroup": "An after-sales customer service group, shown on the product pages that select it.",
+		"Product":              "A product offered by a seller; its release is reviewed.",
+		"Review":               "The approval record of a contact revision or a product release (never a customer's product review).",
+	}
+	enumValueDescriptions = map[string]string{
+		"ContactKind.BUSINESS":            "The business contact, used by the operations team.",
+		"ContactKind.PRE_SALES":           "The pre-sales info shown to customers.",
+		"ProductStatus.DRAFT":             "Being prepared; editable.",
+		"ProductStatus.IN_REVIEW":         "Submitted for release; waiting for a decision.",
+		"ProductStatus.RELEASED":          "Approved and shown on product pages.",
+		"ProductStatus.REJECTED":          "Release rejected; editable and can be resubmitted.",
+		"ProductStatus.HIDDEN":            "Released but hidden from product pages.",
+		"ProductStatus.REMOVED":           "Removed for good.",
+		"ReviewKind.BUSINESS_CONTACT":     "A business contact revision.",
+		"ReviewKind.PRE_SALES_INFO":       "A pre-sales info revision.",
+		"ReviewKind.PRODUCT_RELEASE":      "A product release.",
+		"ReviewStatus.PENDING":            "Waiting for a decision.",
+		"ReviewStatus.APPROVED":           "Approved: the revision is live, or the product released.",
+		"ReviewStatus.REJECTED":           "Rejected with a reason; what was live stays live.",
+		"ReviewStatus.WITHDRAWN":          "Withdrawn by the seller (or by removing the product).",
+		"ReviewStatus.SUPERSEDED":         "Replaced by a newer submission of the same kind.",
+	}
+	fieldDescriptions = map[string]string{
+		"id":       "The object's globally unique, opaque ID.",
+		"products": "Products, as a Relay connection.",
+		"reviews":  "Reviews of the seller's submissions, as a Relay connection.",
+	}
+	// predicateSuffixes explain entgql's where-input fields by suffix,
+	// longest first.
+	predicateSuffixes = []struct{ suffix, text string }{
+		{"ContainsFold", "contains the value, ignoring case"},
+		{"EqualFold", "equals the value, ignoring case"},
+		{"HasPrefix", "starts with the value"},
+		{"HasSuffix", "ends with the value"},
+		{"Contains", "contains the value"},
+		{"NotNil", "is set"},
+		{"IsNil", "is not set"},
+		{"NotIn", "is none of the values"},
+		{"NEQ", "differs from the value"},
+		{"GTE", "is greater than or equal to the value"},
+		{"LTE", "is less than or equal to the value"},
+		{"GT", "is greater than the value"},
+		{"LT", "is less than the value"},
+		{"In", "is one of the values"},
+	}
+)
+
+// describe fills in the descriptions entgql leaves empty.
+func describe(_ *gen.Graph, s *ast.Schema) error {
+	for name, def := range s.Types {
+		if def.BuiltIn || strings.HasPrefix(name, "__") {
+			continue
+		}
+		if def.Description == "" {
+			def.Description = typeDescriptions[name]
+		}
+		for _, v := range def.EnumValues {
+			if v.Description != "" {
+				continue
+			}
+			if d := enumValueDescriptions[name+"."+v.Name]; d != "" {
+				v.Description = d
+			} else if strings.HasSuffix(name, "OrderField") {
+				v.Description = "Order by " + strings.ToLower(strings.ReplaceAll(v.Name, "_", " ")) + "."
+			}
+		}
+		isWhere := strings.HasSuffix(name, "WhereInput")
+		for _, f := range def.Fields {
+			if f.Description == "" {
+				f.Description = fieldDescriptions[f.Name]
+			}
+			if f.Description == "" && isWhere {
+				f.Description = predicateDescription(f.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// predicateDescription explains one where-input field.
+func predicateDescription(name string) string {
+	switch name {
+	case "not":
+		return "Matches what the given filter does not."
+	case "and":
+		return "Matches what every given filter matches."
+	case "or":
+		return "Matches what any given filter matches."
+	}
+	for _, p := range predicateSuffixes {
+		if field, ok := strings.CutSuffix(name, p.suffix); ok && field != "" {
+			return "Matches when " + field + " " + p.text + "."
+		}
+	}
+	return "Matches when " + name + " equals the value."
 }

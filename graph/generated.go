@@ -1570,23 +1570,24 @@ type ReviewPayload {
   userErrors: [UserError!]!
 }
 
+"Changes. Business failures answer userErrors and change nothing."
 type Mutation {
   "Registers a seller (admins only)."
-  createSeller(input: CreateSellerInput!): CreateSellerPayload!
+  createSeller("The seller to register." input: CreateSellerInput!): CreateSellerPayload!
   "Submits a new business contact revision for review; a pending one is superseded."
-  submitBusinessContact(input: SubmitBusinessContactInput!): SubmitChangePayload!
+  submitBusinessContact("The business contact to submit." input: SubmitBusinessContactInput!): SubmitChangePayload!
   "Submits a new pre-sales info revision for review; a pending one is superseded."
-  submitPreSalesInfo(input: SubmitPreSalesInfoInput!): SubmitChangePayload!
+  submitPreSalesInfo("The pre-sales info to submit." input: SubmitPreSalesInfoInput!): SubmitChangePayload!
   "Creates an after-sales customer service group (at most 6 per seller)."
-  createCustomerServiceGroup(input: CustomerServiceGroupInput!): CustomerServiceGroupPayload!
+  createCustomerServiceGroup("The new group." input: CustomerServiceGroupInput!): CustomerServiceGroupPayload!
   "Replaces a group's details; product pages show the change at once."
-  updateCustomerServiceGroup("The group's ID." id: ID!, input: CustomerServiceGroupInput!): CustomerServiceGroupPayload!
+  updateCustomerServiceGroup("The group's ID." id: ID!, "The group's new details." input: CustomerServiceGroupInput!): CustomerServiceGroupPayload!
   "Deletes a group that no product (other than removed ones) selects."
   deleteCustomerServiceGroup("The group's ID." id: ID!): DeletePayload!
   "Creates a product in DRAFT."
-  createProduct(input: CreateProductInput!): ProductPayload!
+  createProduct("The new product." input: CreateProductInput!): ProductPayload!
   "Changes a product as its status allows."
-  updateProduct("The product's ID." id: ID!, input: UpdateProductInput!): ProductPayload!
+  updateProduct("The product's ID." id: ID!, "The changes." input: UpdateProductInput!): ProductPayload!
   "Submits a DRAFT or REJECTED product for release review."
   submitProductRelease("The product's ID." id: ID!): SubmitChangePayload!
   "Hides a RELEASED product from product pages."

@@ -131,13 +131,20 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 		mux.Handle("GET /{$}", ide)
 		mux.Handle("GET "+graphiql.AssetsPath, ide)
 	}
-	return metrics.Middleware(log, cors.New(cors.Options{
-		AllowedOrigins:   cfg.AllowedOrigins,
-		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
-		AllowedHeaders:   []string{"Authorization", "Content-Type"},
-		AllowCredentials: false,
-		MaxAge:           int((10 * time.Minute).Seconds()),
-	}).Handler(mux))
+	var h http.Handler = mux
+	// rs/cors reads an empty origin list as "any origin": without
+	// configured origins, no cross-origin access is granted at all.
+	if len(cfg.AllowedOrigins) > 0 {
+		h = cors.New(cors.Options{
+			AllowedOrigins:   cfg.AllowedOrigins,
+			AllowedMethods:   []string{http.MethodGet, http.MethodPost},
+			AllowedHeaders:   []string{"Authorization", "Content-Type", "X-Request-ID"},
+			ExposedHeaders:   []string{"X-Request-ID"},
+			AllowCredentials: false,
+			MaxAge:           int((10 * time.Minute).Seconds()),
+		}).Handler(mux)
+	}
+	return metrics.Middleware(log, h)
 }
 
 // ready answers /readyz: 200 when the database answers, else 503.
