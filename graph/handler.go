@@ -73,14 +73,18 @@ const DefaultRequestTimeout = 10 * time.Second
 // NewHandler returns the server's HTTP handler: POST and GET /graphql, and
 // GraphiQL at /.
 func NewHandler(cfg HandlerConfig) http.Handler {
+	cfg.Client.Product.Intercept(watchProducts())
+	return newHandler(cfg, &Resolver{client: cfg.Client, service: service.New(cfg.Client)})
+}
+
+// newHandler builds the handler over the given resolvers.
+func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	cfg.Client.Product.Intercept(watchProducts())
-
 	srv := handler.New(NewExecutableSchema(Config{
-		Resolvers:  &Resolver{client: cfg.Client, service: service.New(cfg.Client)},
+		Resolvers:  resolvers,
 		Complexity: complexity(),
 	}))
 	srv.AddTransport(transport.Options{})
