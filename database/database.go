@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -92,8 +93,15 @@ func Open(rawURL string, wrap func(dialect.Driver) dialect.Driver) (*ent.Client,
 	}
 }
 
+// migrateMu serialises migrations: ent's migration rewrites the schema
+// tables that the generated package shares (migrate.Tables), so two clients
+// migrating at once in one process (tests) would race on them.
+var migrateMu sync.Mutex
+
 // Migrate creates or updates the schema.
 func Migrate(ctx context.Context, client *ent.Client) error {
+	migrateMu.Lock()
+	defer migrateMu.Unlock()
 	if err := client.Schema.Create(ctx); err != nil {
 		return fmt.Errorf("migrating schema: %w", err)
 	}
