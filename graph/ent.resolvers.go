@@ -19,7 +19,7 @@ func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}
-	return n, err
+	return nodeFor(ctx, n), err
 }
 
 // Nodes is the resolver for the nodes field.
@@ -33,7 +33,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 		if err != nil && !ent.IsNotFound(err) {
 			return nil, err
 		}
-		out[i] = n
+		out[i] = nodeFor(ctx, n)
 	}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"servicesupport/auth"
 	"servicesupport/ent"
 	"servicesupport/graph/model"
 )
@@ -56,4 +57,15 @@ func productPayload(p *ent.Product, err error) (*model.ProductPayload, error) {
 		return nil, err
 	}
 	return &model.ProductPayload{Product: p, UserErrors: ue}, nil
+}
+
+// nodeFor hides a Seller looked up by ID from anyone but itself and staff:
+// the design lets others read a seller only through a released product.
+func nodeFor(ctx context.Context, n ent.Noder) ent.Noder {
+	if s, ok := n.(*ent.Seller); ok && s != nil {
+		if v := auth.FromContext(ctx); !v.IsStaff() && !v.Owns(s.ID) {
+			return nil
+		}
+	}
+	return n
 }

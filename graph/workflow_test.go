@@ -1,0 +1,2012 @@
+package graph_test
+
+// Tests of the review workflow, the product lifecycle, customer service
+// groups and concurrent mutations, all through the real GraphQL handler.
+//
+// Helpers of this file start with "wf" so they cannot collide with helpers
+// of the other test files of the package.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"servicesupport/ent"
+	"servicesupport/ent/contact"
+	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/product"
+	"servicesupport/ent/review"
+	"servicesupport/policy"
+	"servicesupport/schedule"
+)
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+// Selections of the objects the tests check.
+const (
+	wfContactSel = `id kind revision contactName phone email contactAddress review { id }`
+	wfReviewSel  = `id kind status submittedBy submittedAt dueAt decidedBy decidedAt comment
+		changes { field before after }
+		contact { ` + wfContactSel + ` }
+		product { id status }`
+	wfProductSel = `id name summary status releasedAt version afterSalesGroup { id name }`
+	// Mutation payloads select no edges of the returned object: edges of a
+	// mutation's result fail after the transaction closed (see
+	// TestWorkflowMutationPayloadEdges); the tests read them with a query.
+	wfReviewPaySel  = `id kind status submittedBy submittedAt dueAt decidedBy decidedAt comment changes { field before after }`
+	wfProductPaySel = `id name summary status releasedAt version`
+	wfGroupSel      = `id name phone email serviceDays serviceHours { start end } timeZone version openNow meetsServicePolicy`
+	wfSellerSel     = `id accountID name`
+)
+
+// Mutations; every one selects its payload under the alias "out".
+const (
+	wfSubmitBusinessM = `mutation($in: SubmitBusinessContactInput!) { out: submitBusinessContact(input: $in) { review { ` + wfReviewPaySel + ` } ` + userErrorFields + ` } }`
+	wfSubmitPreSalesM = `mutation($in: SubmitPreSalesInfoInput!) { out: submitPreSalesInfo(input: $in) { review { ` + wfReviewPaySel + ` } ` + userErrorFields + ` } }`
+	wfApproveM        = `mutation($id: ID!, $comment: String) { out: approveReview(id: $id, comment: $comment) { review { ` + wfReviewPaySel + ` } ` + userErrorFields + ` } }`
+	wfRejectM         = `mutation($id: ID!, $reason: String!) { out: rejectReview(id: $id, reason: $reason) { review { ` + wfReviewPaySel + ` } ` + userErrorFields + ` } }`
+	wfWithdrawM       = `mutation($id: ID!) { out: withdrawReview(id: $id) { review { ` + wfReviewPaySel + ` } ` + userErrorFields + ` } }`
+	wfCreateGroupM    = `mutation($in: CustomerServiceGroupInput!) { out: createCustomerServiceGroup(input: $in) { customerServiceGroup { ` + wfGroupSel + ` } ` + userErrorFields + ` } }`
+	wfUpdateGroupM    = `mutation($id: ID!, $in: CustomerServiceGroupInput!) { out: updateCustomerServiceGroup(id: $id, input: $in) { customerServiceGroup { ` + wfGroupSel + ` } ` + userErrorFields + ` } }`
+	wfDeleteGroupM    = `mutation($id: ID!) { out: deleteCustomerServiceGroup(id: $id) { deletedID ` + userErrorFields + ` } }`
+	wfCreateProductM  = `mutation($in: CreateProductInput!) { out: createProduct(input: $in) { product { ` + wfProductPaySel + ` } ` + userErrorFields + ` } }`
+	wfUpdateProductM  = `mutation($id: ID!, $in: UpdateProductInput!) { out: updateProduct(id: $id, input: $in) { product { ` + wfProductPaySel + ` } ` + userErrorFields + ` } }`
+	wfSubmitReleaseM  = `mutation($id: ID!) { out: submitProductRelease(id: $id) { review { ` + wfReviewPaySel + ` } ` + userErrorFields + ` } }`
+	wfHideM           = `mutation($id: ID!) { out: hideProduct(id: $id) { product { ` + wfProductPaySel + ` } ` + userErrorFields + ` } }`
+	wfShowM           = `mutation($id: ID!) { out: showProduct(id: $id) { product { ` + wfProductPaySel + ` } ` + userErrorFields + ` } }`
+	wfRemoveM         = `mutation($id: ID!) { out: removeProduct(id: $id) { product { ` + wfProductPaySel + ` } ` + userErrorFields + ` } }`
+	wfCreateSellerM   = `mutation($in: CreateSellerInput!) { out: createSeller(input: $in) { seller { ` + wfSellerSel + ` } ` + userErrorFields + ` } }`
+)
+
+type wfChange struct {
+	Field  string
+	Before *string
+	After  *string
+}
+
+type wfContact struct {
+	ID             string
+	Kind           string
+	Revision       int
+	ContactName    *string
+	Phone          string
+	Email          string
+	ContactAddress *string
+	Review         *struct{ ID string }
+}
+
+type wfReview struct {
+	ID          string
+	Kind        string
+	Status      string
+	SubmittedBy string
+	SubmittedAt time.Time
+	DueAt       time.Time
+	DecidedBy   *string
+	DecidedAt   *time.Time
+	Comment     *string
+	Changes     []wfChange
+	Contact     *wfContact
+	Product     *struct{ ID, Status string }
+}
+
+type wfProduct struct {
+	ID              string
+	Name            string
+	Summary         string
+	Status          string
+	ReleasedAt      *time.Time
+	Version         int
+	AfterSalesGroup *struct{ ID, Name string }
+}
+
+type wfTimeRange struct{ Start, End string }
+
+type wfGroup struct {
+	ID                 string
+	Name               string
+	Phone              string
+	Email              string
+	ServiceDays        []string
+	ServiceHours       []wfTimeRange
+	TimeZone           string
+	Version            int
+	OpenNow            bool
+	MeetsServicePolicy bool
+}
+
+type wfSeller struct{ ID, AccountID, Name string }
+
+// wfPayload is the union of the mutation payloads.
+type wfPayload struct {
+	Review               *wfReview
+	Product              *wfProduct
+	CustomerServiceGroup *wfGroup
+	Seller               *wfSeller
+	DeletedID            *string
+	UserErrors           []UserError
+}
+
+// empty reports whether the payload carries no object.
+func (p wfPayload) empty() bool {
+	return p.Review == nil && p.Product == nil && p.CustomerServiceGroup == nil && p.Seller == nil && p.DeletedID == nil
+}
+
+// wfDecode decodes the "out" payload of a mutation; it never calls t, so
+// goroutines may use it.
+func wfDecode(r Result) (wfPayload, error) {
+	if len(r.Errors) > 0 {
+		return wfPayload{}, fmt.Errorf("GraphQL errors: %+v", r.Errors)
+	}
+	var out struct{ Out *wfPayload }
+	if err := json.Unmarshal(r.Data, &out); err != nil {
+		return wfPayload{}, fmt.Errorf("decoding %s: %v", r.Data, err)
+	}
+	if out.Out == nil {
+		return wfPayload{}, fmt.Errorf("no payload in %s", r.Data)
+	}
+	return *out.Out, nil
+}
+
+// wfMutate runs a mutation as p and returns its payload; GraphQL errors fail
+// the test.
+func wfMutate(t testing.TB, env *Env, p Persona, mutation string, vars map[string]any) wfPayload {
+	t.Helper()
+	pl, err := wfDecode(env.Do(p, mutation, vars))
+	if err != nil {
+		t.Fatalf("as %s: %v", p, err)
+	}
+	return pl
+}
+
+// wfOK runs a mutation that must succeed.
+func wfOK(t testing.TB, env *Env, p Persona, mutation string, vars map[string]any) wfPayload {
+	t.Helper()
+	pl := wfMutate(t, env, p, mutation, vars)
+	if len(pl.UserErrors) > 0 {
+		t.Fatalf("as %s: unexpected userErrors %+v", p, pl.UserErrors)
+	}
+	if pl.empty() {
+		t.Fatalf("as %s: payload without object and without userErrors", p)
+	}
+	return pl
+}
+
+// wfWantUserError checks that pl holds exactly one user error with code and
+// field, and no object; it returns the message.
+func wfWantUserError(t testing.TB, pl wfPayload, code string, field []string) string {
+	t.Helper()
+	if len(pl.UserErrors) != 1 {
+		t.Errorf("userErrors = %+v, want exactly one %s at %q", pl.UserErrors, code, field)
+		if len(pl.UserErrors) == 0 {
+			return ""
+		}
+	}
+	ue := pl.UserErrors[0]
+	if ue.Code != code || !slices.Equal(ue.Field, field) || (field == nil) != (ue.Field == nil) {
+		t.Errorf("userError = {code %s field %q}, want {code %s field %q} (message %q)", ue.Code, ue.Field, code, field, ue.Message)
+	}
+	if strings.TrimSpace(ue.Message) == "" {
+		t.Errorf("userError %s has an empty message", ue.Code)
+	}
+	if !pl.empty() {
+		t.Errorf("payload with userErrors also carries an object: %+v", pl)
+	}
+	return ue.Message
+}
+
+// wfFor returns env bound to another test (a subtest), sharing the database:
+// env's helpers then report failures to that test.
+func wfFor(env *Env, t testing.TB) *Env {
+	return &Env{t: t, Client: env.Client, Handler: env.Handler, OwnerSellerID: env.OwnerSellerID, OtherSellerID: env.OtherSellerID}
+}
+
+// wfEnvMu serialises the environments of this file and
+// validation_test.go: migrating runs ent's Atlas setup, which mutates the
+// package-global migrate.Tables, so two NewEnv calls at once can crash the
+// test binary with "concurrent map writes".
+var wfEnvMu sync.Mutex
+
+// wfNewEnv is NewEnv, one at a time.
+func wfNewEnv(t testing.TB) *Env {
+	t.Helper()
+	wfEnvMu.Lock()
+	defer wfEnvMu.Unlock()
+	return NewEnv(t)
+}
+
+// wfSys is a context in which the tests read the database unfiltered.
+func wfSys() context.Context { return policy.System(context.Background()) }
+
+// wfSnapshot renders every row of every table, for "nothing changed" checks.
+func wfSnapshot(t testing.TB, env *Env) string {
+	t.Helper()
+	ctx := wfSys()
+	var all []any
+	add := func(v any, err error) {
+		if err != nil {
+			t.Fatalf("snapshot: %v", err)
+		}
+		all = append(all, v)
+	}
+	add(env.Client.Seller.Query().Order(ent.Asc("id")).All(ctx))
+	add(env.Client.Contact.Query().Order(ent.Asc("id")).All(ctx))
+	add(env.Client.CustomerServiceGroup.Query().Order(ent.Asc("id")).All(ctx))
+	add(env.Client.Product.Query().Order(ent.Asc("id")).All(ctx))
+	add(env.Client.Review.Query().Order(ent.Asc("id")).All(ctx))
+	b, err := json.MarshalIndent(all, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// wfUnchanged fails when the database differs from the snapshot before.
+func wfUnchanged(t testing.TB, env *Env, before string) {
+	t.Helper()
+	if after := wfSnapshot(t, env); after != before {
+		t.Errorf("a failed mutation changed the database:\nbefore: %s\nafter:  %s", before, after)
+	}
+}
+
+// wfGetReview reads a review as a reviewer.
+func wfGetReview(t testing.TB, env *Env, id string) wfReview {
+	t.Helper()
+	var out struct{ Node *wfReview }
+	env.MustDo(Reviewer, `query($id: ID!) { node(id: $id) { ... on Review { `+wfReviewSel+` } } }`, map[string]any{"id": id}, &out)
+	if out.Node == nil {
+		t.Fatalf("review %s not found", id)
+	}
+	return *out.Node
+}
+
+// wfGetProduct reads a product as its owner.
+func wfGetProduct(t testing.TB, env *Env, id string) wfProduct {
+	t.Helper()
+	var out struct{ Node *wfProduct }
+	env.MustDo(Owner, `query($id: ID!) { node(id: $id) { ... on Product { `+wfProductSel+` } } }`, map[string]any{"id": id}, &out)
+	if out.Node == nil {
+		t.Fatalf("product %s not found", id)
+	}
+	return *out.Node
+}
+
+// wfGetGroup reads a group as p; nil when not found.
+func wfGetGroup(t testing.TB, env *Env, p Persona, id string) *wfGroup {
+	t.Helper()
+	var out struct{ Node *wfGroup }
+	env.MustDo(p, `query($id: ID!) { node(id: $id) { ... on CustomerServiceGroup { `+wfGroupSel+` } } }`, map[string]any{"id": id}, &out)
+	return out.Node
+}
+
+// wfLive returns p's seller's live business contact and pre-sales info.
+func wfLive(t testing.TB, env *Env, p Persona) (business, preSales *wfContact) {
+	t.Helper()
+	var out struct {
+		Viewer struct {
+			Seller *struct{ BusinessContact, PreSalesInfo *wfContact }
+		}
+	}
+	env.MustDo(p, `{ viewer { seller { businessContact { `+wfContactSel+` } preSalesInfo { `+wfContactSel+` } } } }`, nil, &out)
+	if out.Viewer.Seller == nil {
+		t.Fatalf("%s has no seller", p)
+	}
+	return out.Viewer.Seller.BusinessContact, out.Viewer.Seller.PreSalesInfo
+}
+
+// wfLiveOf returns the live contact of a kind ("BUSINESS" or "PRE_SALES").
+func wfLiveOf(t testing.TB, env *Env, p Persona, kind string) *wfContact {
+	t.Helper()
+	b, ps := wfLive(t, env, p)
+	if kind == "BUSINESS" {
+		return b
+	}
+	return ps
+}
+
+// wfDueAt is the test's own due date: three working days (Monday–Friday)
+// after submitted, at the same UTC time of day.
+func wfDueAt(submitted time.Time) time.Time {
+	d := submitted.UTC()
+	for left := 3; left > 0; {
+		d = d.AddDate(0, 0, 1)
+		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			left--
+		}
+	}
+	return d
+}
+
+// wfCheckSubmitted checks a fresh review: pending, submitted by sub between
+// from and to, due three working days later, undecided.
+func wfCheckSubmitted(t testing.TB, r wfReview, sub string, from, to time.Time) {
+	t.Helper()
+	if r.Status != "PENDING" {
+		t.Errorf("review %s status = %s, want PENDING", r.ID, r.Status)
+	}
+	if r.SubmittedBy != sub {
+		t.Errorf("submittedBy = %q, want %q", r.SubmittedBy, sub)
+	}
+	if r.SubmittedAt.Before(from) || r.SubmittedAt.After(to) {
+		t.Errorf("submittedAt = %s, want within [%s, %s]", r.SubmittedAt, from, to)
+	}
+	if want := wfDueAt(r.SubmittedAt); !r.DueAt.Equal(want) {
+		t.Errorf("dueAt = %s for submittedAt %s (%s), want %s (%s)", r.DueAt.Format(time.RFC3339Nano),
+			r.SubmittedAt.Format(time.RFC3339Nano), r.SubmittedAt.UTC().Weekday(), want.Format(time.RFC3339Nano), want.Weekday())
+	}
+	if r.DecidedBy != nil || r.DecidedAt != nil || r.Comment != nil {
+		t.Errorf("fresh review has a decision: decidedBy %v decidedAt %v comment %v", r.DecidedBy, r.DecidedAt, r.Comment)
+	}
+}
+
+// wfCheckDecided checks a decided review.
+func wfCheckDecided(t testing.TB, r wfReview, status, by string, comment *string, from, to time.Time) {
+	t.Helper()
+	if r.Status != status {
+		t.Errorf("review %s status = %s, want %s", r.ID, r.Status, status)
+	}
+	if r.DecidedBy == nil || *r.DecidedBy != by {
+		t.Errorf("decidedBy = %v, want %q", wfShow(r.DecidedBy), by)
+	}
+	if r.DecidedAt == nil || r.DecidedAt.Before(from) || r.DecidedAt.After(to) {
+		t.Errorf("decidedAt = %v, want within [%s, %s]", r.DecidedAt, from, to)
+	}
+	if wfShow(r.Comment) != wfShow(comment) {
+		t.Errorf("comment = %s, want %s", wfShow(r.Comment), wfShow(comment))
+	}
+}
+
+// wfShow renders an optional string.
+func wfShow(s *string) string {
+	if s == nil {
+		return "null"
+	}
+	return strconv.Quote(*s)
+}
+
+// wfStr returns a pointer to s.
+func wfStr(s string) *string { return &s }
+
+// wfChanges renders changes sorted by field, for exact comparison.
+func wfChanges(cs []wfChange) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = c.Field + ": " + wfShow(c.Before) + " -> " + wfShow(c.After)
+	}
+	slices.Sort(parts)
+	return "[" + strings.Join(parts, "; ") + "]"
+}
+
+// wfCheckChanges compares a review's changes with want, ignoring order.
+func wfCheckChanges(t testing.TB, r wfReview, want []wfChange) {
+	t.Helper()
+	if got, w := wfChanges(r.Changes), wfChanges(want); got != w {
+		t.Errorf("changes = %s\nwant      %s", got, w)
+	}
+	seen := map[string]bool{}
+	for _, c := range r.Changes {
+		if seen[c.Field] {
+			t.Errorf("field %q listed twice in changes", c.Field)
+		}
+		seen[c.Field] = true
+	}
+}
+
+// wfReady gives the owner an approved pre-sales contact and a group that
+// meets the service policy, and returns the group's ID.
+func wfReady(t testing.TB, env *Env) string {
+	t.Helper()
+	env.Approve(env.SubmitPreSales(Owner, "+86 10 6552 9988", "presales@acme.example", "1 Acme Road, Beijing"))
+	return env.CreateGroup(Owner, GroupInput("Acme Support"))
+}
+
+// wfProductIn creates an owner product selecting groupID and moves it to
+// status; it returns the product and its latest release review ("" when it
+// has none).
+func wfProductIn(t testing.TB, env *Env, name, groupID, status string) (productID, reviewID string) {
+	t.Helper()
+	productID = env.CreateProduct(Owner, name, groupID)
+	id := map[string]any{"id": productID}
+	switch status {
+	case "DRAFT":
+	case "IN_REVIEW":
+		reviewID = env.SubmitRelease(Owner, productID)
+	case "RELEASED", "HIDDEN":
+		reviewID = env.SubmitRelease(Owner, productID)
+		env.Approve(reviewID)
+		if status == "HIDDEN" {
+			wfOK(t, env, Owner, wfHideM, id)
+		}
+	case "REJECTED":
+		reviewID = env.SubmitRelease(Owner, productID)
+		wfOK(t, env, Reviewer, wfRejectM, map[string]any{"id": reviewID, "reason": "Summary too vague"})
+	case "REMOVED":
+		wfOK(t, env, Owner, wfRemoveM, id)
+	default:
+		t.Fatalf("unknown status %s", status)
+	}
+	if got := wfGetProduct(t, env, productID).Status; got != status {
+		t.Fatalf("set-up product status = %s, want %s", got, status)
+	}
+	return productID, reviewID
+}
+
+// wfProductString renders a product for comparison.
+func wfProductString(p wfProduct) string {
+	released, group := "null", "null"
+	if p.ReleasedAt != nil {
+		released = p.ReleasedAt.UTC().Format(time.RFC3339Nano)
+	}
+	if p.AfterSalesGroup != nil {
+		group = p.AfterSalesGroup.ID + " " + strconv.Quote(p.AfterSalesGroup.Name)
+	}
+	return fmt.Sprintf("{id %s name %q summary %q status %s releasedAt %s version %d group %s}",
+		p.ID, p.Name, p.Summary, p.Status, released, p.Version, group)
+}
+
+// wfGroupWith returns a valid group input with the given schedule.
+func wfGroupWith(name string, days []string, hours ...[2]string) map[string]any {
+	in := GroupInput(name)
+	in["serviceDays"] = days
+	rs := make([]map[string]string, len(hours))
+	for i, h := range hours {
+		rs[i] = map[string]string{"start": h[0], "end": h[1]}
+	}
+	in["serviceHours"] = rs
+	return in
+}
+
+var (
+	wfWeekdays = []string{"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"}
+	wfAllDays  = []string{"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"}
+)
+
+// wfAtOnce runs n functions in their own goroutines, released together,
+// and waits for all of them.
+func wfAtOnce(n int, f func(i int)) {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			f(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+}
+
+// wfGate is a handler in front of the real one that holds every request
+// at its first body read until n requests got there, so that they run at
+// once for real: the body is first read inside the server, after the
+// middleware that stamps the request's arrival, so each of them has arrived
+// before any of them starts its work. A request that never reads its body
+// would leave the others waiting, so the gate also opens after a while.
+type wfGate struct {
+	next    http.Handler
+	n       int
+	mu      sync.Mutex
+	arrived int
+	open    chan struct{}
+}
+
+// wfGated returns env bound to t whose handler is a fresh gate for n
+// requests; requests still go through env.Do and the real handler.
+func wfGated(env *Env, t testing.TB, n int) *Env {
+	e := wfFor(env, t)
+	e.Handler = &wfGate{next: env.Handler, n: n, open: make(chan struct{})}
+	return e
+}
+
+func (g *wfGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r.Body = &wfGatedBody{ReadCloser: r.Body, gate: g}
+	g.next.ServeHTTP(w, r)
+}
+
+// arrive counts a request in and waits for the others.
+func (g *wfGate) arrive() {
+	g.mu.Lock()
+	g.arrived++
+	if g.arrived == g.n {
+		close(g.open)
+	}
+	g.mu.Unlock()
+	select {
+	case <-g.open:
+	case <-time.After(10 * time.Second):
+	}
+}
+
+// opened reports whether all n requests got to the gate.
+func (g *wfGate) opened() bool {
+	select {
+	case <-g.open:
+		return true
+	default:
+		return false
+	}
+}
+
+// wfGatedBody waits at the gate on its first read.
+type wfGatedBody struct {
+	io.ReadCloser
+	gate *wfGate
+	once sync.Once
+}
+
+func (b *wfGatedBody) Read(p []byte) (int, error) {
+	b.once.Do(b.gate.arrive)
+	return b.ReadCloser.Read(p)
+}
+
+// wfCheckGate fails when the requests did not all meet at the gate.
+func wfCheckGate(t testing.TB, env *Env) {
+	t.Helper()
+	if g, ok := env.Handler.(*wfGate); ok && !g.opened() {
+		t.Errorf("only %d of %d requests reached the server together", g.arrived, g.n)
+	}
+}
+
+// wfSellerInt is a seller's database ID.
+func wfSellerInt(t testing.TB, id string) int {
+	t.Helper()
+	n, err := strconv.Atoi(id)
+	if err != nil {
+		t.Fatalf("seller ID %q is not the database ID: %v", id, err)
+	}
+	return n
+}
+
+// ---------------------------------------------------------------------------
+// Review workflow
+// ---------------------------------------------------------------------------
+
+// wfContactKind describes one kind of contact submission.
+type wfContactKind struct {
+	kind       string // ContactKind
+	reviewKind string
+	mutation   string
+	fields     []string
+	// versions are inputs; stored are the values the API returns for them.
+	versions []map[string]string
+	stored   []map[string]string
+}
+
+var wfContactKinds = []wfContactKind{
+	{
+		kind: "BUSINESS", reviewKind: "BUSINESS_CONTACT", mutation: wfSubmitBusinessM,
+		fields: []string{"contactName", "phone", "email"},
+		versions: []map[string]string{
+			{"contactName": "Alice Chen", "phone": "+86 10 6552 9988", "email": "alice@acme.example"},
+			{"contactName": " Alice Chen ", "phone": "010 6552 9977", "email": "alice@acme.example"},
+			{"contactName": "Alice Chen", "phone": "+86 10 6552 9966", "email": "alice@acme.example"},
+			{"contactName": "Bob Li", "phone": "+86 10 6552 9977", "email": "bob@acme.example"},
+		},
+		stored: []map[string]string{
+			{"contactName": "Alice Chen", "phone": "+861065529988", "email": "alice@acme.example"},
+			{"contactName": "Alice Chen", "phone": "+861065529977", "email": "alice@acme.example"},
+			{"contactName": "Alice Chen", "phone": "+861065529966", "email": "alice@acme.example"},
+			{"contactName": "Bob Li", "phone": "+861065529977", "email": "bob@acme.example"},
+		},
+	},
+	{
+		kind: "PRE_SALES", reviewKind: "PRE_SALES_INFO", mutation: wfSubmitPreSalesM,
+		fields: []string{"phone", "email", "contactAddress"},
+		versions: []map[string]string{
+			{"phone": "+86 21 6279 8899", "email": "sales@acme.example", "contactAddress": "1 Acme Road, Beijing"},
+			{"phone": "021 6279 8800", "email": "sales@acme.example", "contactAddress": "  1 Acme Road, Beijing "},
+			{"phone": "+86 21 6279 8800", "email": "presales@acme.example", "contactAddress": "1 Acme Road, Beijing"},
+			{"phone": "+86 21 6279 8811", "email": "sales@acme.example", "contactAddress": "2 Acme Road, Beijing"},
+		},
+		stored: []map[string]string{
+			{"phone": "+862162798899", "email": "sales@acme.example", "contactAddress": "1 Acme Road, Beijing"},
+			{"phone": "+862162798800", "email": "sales@acme.example", "contactAddress": "1 Acme Road, Beijing"},
+			{"phone": "+862162798800", "email": "presales@acme.example", "contactAddress": "1 Acme Road, Beijing"},
+			{"phone": "+862162798811", "email": "sales@acme.example", "contactAddress": "2 Acme Road, Beijing"},
+		},
+	},
+}
+
+// submit submits version i as p and checks the new review and revision.
+func (k wfContactKind) submit(t testing.TB, env *Env, p Persona, i, revision int) wfReview {
+	t.Helper()
+	in := map[string]any{}
+	for f, v := range k.versions[i] {
+		in[f] = v
+	}
+	from := time.Now()
+	pl := wfOK(t, env, p, k.mutation, map[string]any{"in": in})
+	to := time.Now()
+	sub := map[Persona]string{Owner: "alice@acme", OtherSeller: "bob@globex"}[p]
+	wfCheckSubmitted(t, *pl.Review, sub, from, to)
+	r := wfGetReview(t, env, pl.Review.ID)
+	wfCheckSubmitted(t, r, sub, from, to)
+	if got, want := wfChanges(r.Changes), wfChanges(pl.Review.Changes); got != want {
+		t.Errorf("stored changes %s differ from the returned ones %s", got, want)
+	}
+	if r.Kind != k.reviewKind {
+		t.Errorf("review kind = %s, want %s", r.Kind, k.reviewKind)
+	}
+	if r.Product != nil {
+		t.Errorf("contact review has a product: %+v", r.Product)
+	}
+	k.checkContact(t, r.Contact, i, revision)
+	if r.Contact != nil && (r.Contact.Review == nil || r.Contact.Review.ID != r.ID) {
+		t.Errorf("contact.review = %+v, want review %s", r.Contact.Review, r.ID)
+	}
+	return r
+}
+
+// checkContact checks that c is revision rev holding stored version i.
+func (k wfContactKind) checkContact(t testing.TB, c *wfContact, i, rev int) {
+	t.Helper()
+	if c == nil {
+		t.Errorf("contact is null, want revision %d", rev)
+		return
+	}
+	if c.Kind != k.kind || c.Revision != rev {
+		t.Errorf("contact kind %s revision %d, want %s revision %d", c.Kind, c.Revision, k.kind, rev)
+	}
+	got := map[string]*string{"contactName": c.ContactName, "phone": &c.Phone, "email": &c.Email, "contactAddress": c.ContactAddress}
+	for f, g := range got {
+		want, has := k.stored[i][f]
+		switch {
+		case !has && g != nil:
+			t.Errorf("%s contact has %s = %q, want null", k.kind, f, *g)
+		case has && (g == nil || *g != want):
+			t.Errorf("contact %s = %s, want %q", f, wfShow(g), want)
+		}
+	}
+}
+
+// changes returns the expected changes of version next against live
+// version live (-1: nothing live).
+func (k wfContactKind) changes(live, next int) []wfChange {
+	var out []wfChange
+	for _, f := range k.fields {
+		after := k.stored[next][f]
+		if live < 0 {
+			out = append(out, wfChange{Field: f, After: wfStr(after)})
+			continue
+		}
+		if before := k.stored[live][f]; before != after {
+			out = append(out, wfChange{Field: f, Before: wfStr(before), After: wfStr(after)})
+		}
+	}
+	return out
+}
+
+// TestWorkflowContactReview walks both contact kinds through submission,
+// supersession, approval, rejection and withdrawal.
+func TestWorkflowContactReview(t *testing.T) {
+	t.Parallel()
+	for _, k := range wfContactKinds {
+		t.Run(k.kind, func(t *testing.T) {
+			t.Parallel()
+			env := wfNewEnv(t)
+
+			// 1. First submission: nothing live, every field is new.
+			r1 := k.submit(t, env, Owner, 0, 1)
+			wfCheckChanges(t, r1, k.changes(-1, 0))
+			if live := wfLiveOf(t, env, Owner, k.kind); live != nil {
+				t.Errorf("live %s before any approval = %+v, want null", k.kind, live)
+			}
+
+			// 2. Second submission supersedes the first; still nothing live.
+			r2 := k.submit(t, env, Owner, 1, 2)
+			wfCheckChanges(t, r2, k.changes(-1, 1))
+			if got := wfGetReview(t, env, r1.ID).Status; got != "SUPERSEDED" {
+				t.Errorf("older pending review status = %s, want SUPERSEDED", got)
+			}
+			if got := wfGetReview(t, env, r2.ID).Status; got != "PENDING" {
+				t.Errorf("newer review status = %s, want PENDING", got)
+			}
+
+			// 3. Approval makes revision 2 live.
+			from := time.Now()
+			pl := wfOK(t, env, Reviewer, wfApproveM, map[string]any{"id": r2.ID, "comment": "  Looks good  "})
+			to := time.Now()
+			wfCheckDecided(t, *pl.Review, "APPROVED", "rita@ops", wfStr("Looks good"), from, to)
+			wfCheckDecided(t, wfGetReview(t, env, r2.ID), "APPROVED", "rita@ops", wfStr("Looks good"), from, to)
+			live := wfLiveOf(t, env, Owner, k.kind)
+			k.checkContact(t, live, 1, 2)
+			if live != nil && live.ID != r2.Contact.ID {
+				t.Errorf("live contact = %s, want the approved revision %s", live.ID, r2.Contact.ID)
+			}
+
+			// 4. A change of one field lists just that field, before = live.
+			r3 := k.submit(t, env, Owner, 2, 3)
+			wfCheckChanges(t, r3, k.changes(1, 2))
+			if len(r3.Changes) != 1 {
+				t.Errorf("changes of a one-field edit = %s, want exactly one", wfChanges(r3.Changes))
+			}
+
+			// 5. Rejection needs a reason and keeps the approved version live.
+			for _, reason := range []string{"", "   ", "\t \n"} {
+				pl := wfMutate(t, env, Reviewer, wfRejectM, map[string]any{"id": r3.ID, "reason": reason})
+				wfWantUserError(t, pl, "REQUIRED", []string{"reason"})
+			}
+			if got := wfGetReview(t, env, r3.ID); got.Status != "PENDING" || got.DecidedBy != nil || got.Comment != nil {
+				t.Errorf("after refused rejections review = %s by %s comment %s, want untouched PENDING", got.Status, wfShow(got.DecidedBy), wfShow(got.Comment))
+			}
+			from = time.Now()
+			pl = wfOK(t, env, Reviewer, wfRejectM, map[string]any{"id": r3.ID, "reason": "  Phone unreachable  "})
+			to = time.Now()
+			wfCheckDecided(t, *pl.Review, "REJECTED", "rita@ops", wfStr("Phone unreachable"), from, to)
+			wfCheckDecided(t, wfGetReview(t, env, r3.ID), "REJECTED", "rita@ops", wfStr("Phone unreachable"), from, to)
+			k.checkContact(t, wfLiveOf(t, env, Owner, k.kind), 1, 2)
+
+			// 6. The rejected revision still counts; changes compare with what
+			// is live (revision 2), not with the rejected submission.
+			r4 := k.submit(t, env, Owner, 3, 4)
+			wfCheckChanges(t, r4, k.changes(1, 3))
+			from = time.Now()
+			pl = wfOK(t, env, Owner, wfWithdrawM, map[string]any{"id": r4.ID})
+			to = time.Now()
+			wfCheckDecided(t, *pl.Review, "WITHDRAWN", "alice@acme", nil, from, to)
+			k.checkContact(t, wfLiveOf(t, env, Owner, k.kind), 1, 2)
+
+			// 7. Resubmitting exactly what is live changes nothing.
+			r5 := k.submit(t, env, Owner, 1, 5)
+			wfCheckChanges(t, r5, nil)
+			if r5.Changes == nil {
+				t.Errorf("changes = null, want []")
+			}
+
+			// 8. Only a pending review can be decided.
+			settled := map[string]wfReview{"SUPERSEDED": r1, "APPROVED": r2, "REJECTED": r3, "WITHDRAWN": r4}
+			for status, r := range settled {
+				for _, d := range []struct {
+					name     string
+					as       Persona
+					mutation string
+					vars     map[string]any
+				}{
+					{"approve", Reviewer, wfApproveM, map[string]any{"id": r.ID}},
+					{"reject", Reviewer, wfRejectM, map[string]any{"id": r.ID, "reason": "Too late"}},
+					{"withdraw", Owner, wfWithdrawM, map[string]any{"id": r.ID}},
+				} {
+					before := wfSnapshot(t, env)
+					pl := wfMutate(t, env, d.as, d.mutation, d.vars)
+					msg := wfWantUserError(t, pl, "PRECONDITION_FAILED", []string{"id"})
+					if !strings.Contains(msg, status) {
+						t.Errorf("%s of a %s review: message %q does not say it is %s", d.name, status, msg, status)
+					}
+					wfUnchanged(t, env, before)
+				}
+			}
+
+			// 9. Approving the latest makes it live.
+			env.Approve(r5.ID)
+			live = wfLiveOf(t, env, Owner, k.kind)
+			k.checkContact(t, live, 1, 5)
+			if live != nil && live.ID != r5.Contact.ID {
+				t.Errorf("live contact = %s, want revision 5 %s", live.ID, r5.Contact.ID)
+			}
+		})
+	}
+}
+
+// TestWorkflowRevisionsPerSellerAndKind checks that revisions count per
+// seller and per kind, and that a submission supersedes only the pending
+// review of its own seller and kind.
+func TestWorkflowRevisionsPerSellerAndKind(t *testing.T) {
+	t.Parallel()
+	env := wfNewEnv(t)
+	biz, pre := wfContactKinds[0], wfContactKinds[1]
+
+	ownerBiz1 := biz.submit(t, env, Owner, 0, 1)
+	env.Approve(ownerBiz1.ID)
+	ownerBiz2 := biz.submit(t, env, Owner, 1, 2)
+	ownerPre1 := pre.submit(t, env, Owner, 0, 1)
+	otherBiz1 := biz.submit(t, env, OtherSeller, 0, 1)
+	otherPre1 := pre.submit(t, env, OtherSeller, 0, 1)
+
+	for _, tc := range []struct {
+		name string
+		id   string
+		want string
+	}{
+		{"owner business 1", ownerBiz1.ID, "APPROVED"},
+		{"owner business 2", ownerBiz2.ID, "PENDING"},
+		{"owner pre-sales 1", ownerPre1.ID, "PENDING"},
+		{"other business 1", otherBiz1.ID, "PENDING"},
+		{"other pre-sales 1", otherPre1.ID, "PENDING"},
+	} {
+		if got := wfGetReview(t, env, tc.id).Status; got != tc.want {
+			t.Errorf("%s: status %s, want %s", tc.name, got, tc.want)
+		}
+	}
+	// The other seller's changes compare with its own (empty) live state.
+	wfCheckChanges(t, otherBiz1, biz.changes(-1, 0))
+
+	// Rejections count too.
+	wfOK(t, env, Reviewer, wfRejectM, map[string]any{"id": ownerPre1.ID, "reason": "Address incomplete"})
+	ownerPre2 := pre.submit(t, env, Owner, 1, 2)
+	wfCheckChanges(t, ownerPre2, pre.changes(-1, 1))
+	ownerBiz3 := biz.submit(t, env, Owner, 2, 3)
+	if got := wfGetReview(t, env, ownerBiz2.ID).Status; got != "SUPERSEDED" {
+		t.Errorf("owner business 2 after business 3: %s, want SUPERSEDED", got)
+	}
+	if got := wfGetReview(t, env, ownerPre2.ID).Status; got != "PENDING" {
+		t.Errorf("owner pre-sales 2 after a business submission: %s, want PENDING", got)
+	}
+	if got := wfGetReview(t, env, otherBiz1.ID).Status; got != "PENDING" {
+		t.Errorf("other seller's business review after the owner's: %s, want PENDING", got)
+	}
+	wfCheckChanges(t, ownerBiz3, biz.changes(0, 2))
+}
+
+// TestWorkflowDueAt checks the test's own due-date walk on fixed examples
+// (and the schedule package against them), then dueAt of real reviews of
+// every kind.
+func TestWorkflowDueAt(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ submitted, want string }{
+		{"2024-06-03T10:15:30Z", "2024-06-06T10:15:30Z"},                     // Monday → Thursday
+		{"2024-06-05T00:00:00Z", "2024-06-10T00:00:00Z"},                     // Wednesday → Monday
+		{"2024-06-06T08:00:00Z", "2024-06-11T08:00:00Z"},                     // Thursday → Tuesday
+		{"2024-06-07T23:59:59.123456789Z", "2024-06-12T23:59:59.123456789Z"}, // Friday → Wednesday
+		{"2024-06-08T12:00:00Z", "2024-06-12T12:00:00Z"},                     // Saturday → Wednesday
+		{"2024-06-09T12:00:00Z", "2024-06-12T12:00:00Z"},                     // Sunday → Wednesday
+		{"2024-06-08T02:00:00+08:00", "2024-06-12T18:00:00Z"},                // Friday in UTC
+		{"2024-12-31T09:30:00Z", "2025-01-03T09:30:00Z"},                     // across the year
+		{"2024-02-28T09:30:00Z", "2024-03-04T09:30:00Z"},                     // leap day counts
+	} {
+		in, _ := time.Parse(time.RFC3339Nano, tc.submitted)
+		want, _ := time.Parse(time.RFC3339Nano, tc.want)
+		if got := wfDueAt(in); !got.Equal(want) {
+			t.Errorf("wfDueAt(%s) = %s, want %s", tc.submitted, got.Format(time.RFC3339Nano), tc.want)
+		}
+		if got := schedule.DueAt(in); !got.Equal(want) {
+			t.Errorf("schedule.DueAt(%s) = %s, want %s", tc.submitted, got.Format(time.RFC3339Nano), tc.want)
+		}
+	}
+
+	env := wfNewEnv(t)
+	groupID := wfReady(t, env)
+	productID := env.CreateProduct(Owner, "Acme Compute", groupID)
+	from := time.Now()
+	pl := wfOK(t, env, Owner, wfSubmitReleaseM, map[string]any{"id": productID})
+	to := time.Now()
+	wfCheckSubmitted(t, *pl.Review, "alice@acme", from, to)
+	wfCheckSubmitted(t, wfGetReview(t, env, pl.Review.ID), "alice@acme", from, to)
+	for _, k := range wfContactKinds {
+		r := k.submit(t, env, OtherSeller, 0, 1)
+		stored := wfGetReview(t, env, r.ID)
+		if !stored.SubmittedAt.Equal(r.SubmittedAt) || !stored.DueAt.Equal(r.DueAt) {
+			t.Errorf("stored times %s/%s differ from the returned ones %s/%s", stored.SubmittedAt, stored.DueAt, r.SubmittedAt, r.DueAt)
+		}
+		due, sub := stored.DueAt.UTC(), stored.SubmittedAt.UTC()
+		if wd := due.Weekday(); wd == time.Saturday || wd == time.Sunday {
+			t.Errorf("dueAt %s falls on a %s", due, wd)
+		}
+		if due.Sub(due.Truncate(24*time.Hour)) != sub.Sub(sub.Truncate(24*time.Hour)) {
+			t.Errorf("dueAt %s is at another UTC time of day than submittedAt %s", due, sub)
+		}
+		if days := due.Sub(sub) / (24 * time.Hour); days < 3 || days > 5 {
+			t.Errorf("dueAt %s is %d days after submittedAt %s, want 3 to 5", due, days, sub)
+		}
+	}
+}
+
+// TestWorkflowFailedMutationChangesNothing runs failing mutations against a
+// seeded world and checks that none of them writes anything, including
+// revision numbers.
+func TestWorkflowFailedMutationChangesNothing(t *testing.T) {
+	t.Parallel()
+	env := wfNewEnv(t)
+	w := env.Seed()
+	var approvedReviewID string
+	{
+		var out struct {
+			Node struct{ Review struct{ ID string } }
+		}
+		env.MustDo(Owner, `query($id: ID!) { node(id: $id) { ... on Contact { review { id } } } }`, map[string]any{"id": w.PreSalesContactID}, &out)
+		approvedReviewID = out.Node.Review.ID
+	}
+	goodPreSales := map[string]any{"phone": "+86 10 6552 9900", "email": "new@acme.example", "contactAddress": "3 Acme Road"}
+	with := func(m map[string]any, k string, v any) map[string]any {
+		c := map[string]any{}
+		for kk, vv := range m {
+			c[kk] = vv
+		}
+		c[k] = v
+		return c
+	}
+
+	for _, tc := range []struct {
+		name     string
+		as       Persona
+		mutation string
+		vars     map[string]any
+		code     string
+		field    []string
+	}{
+		{"pre-sales with a bad phone", Owner, wfSubmitPreSalesM, map[string]any{"in": with(goodPreSales, "phone", "12")}, "INVALID", []string{"input", "phone"}},
+		{"pre-sales with a bad email", Owner, wfSubmitPreSalesM, map[string]any{"in": with(goodPreSales, "email", "A <a@b.co>")}, "INVALID", []string{"input", "email"}},
+		{"pre-sales without address", Owner, wfSubmitPreSalesM, map[string]any{"in": with(goodPreSales, "contactAddress", " ")}, "REQUIRED", []string{"input", "contactAddress"}},
+		{"business contact with a bad email", Owner, wfSubmitBusinessM, map[string]any{"in": map[string]any{"contactName": "Alice", "phone": "+86 10 6552 9988", "email": "alice@acme"}}, "INVALID", []string{"input", "email"}},
+		{"reject without reason", Reviewer, wfRejectM, map[string]any{"id": w.PendingReviewID, "reason": " "}, "REQUIRED", []string{"reason"}},
+		{"approve with a long comment", Reviewer, wfApproveM, map[string]any{"id": w.PendingReviewID, "comment": strings.Repeat("x", 1001)}, "TOO_LONG", []string{"comment"}},
+		{"approve an approved review", Reviewer, wfApproveM, map[string]any{"id": approvedReviewID}, "PRECONDITION_FAILED", []string{"id"}},
+		{"withdraw an approved review", Owner, wfWithdrawM, map[string]any{"id": approvedReviewID}, "PRECONDITION_FAILED", []string{"id"}},
+		{"delete a group in use", Owner, wfDeleteGroupM, map[string]any{"id": w.GroupID}, "IN_USE", []string{"id"}},
+		{"resubmit a released product", Owner, wfSubmitReleaseM, map[string]any{"id": w.ReleasedID}, "PRECONDITION_FAILED", []string{"id"}},
+		{"rename a released product", Owner, wfUpdateProductM, map[string]any{"id": w.ReleasedID, "in": map[string]any{"name": "Renamed"}}, "PRECONDITION_FAILED", []string{"input", "name"}},
+		{"stale product version", Owner, wfUpdateProductM, map[string]any{"id": w.DraftID, "in": map[string]any{"name": "Renamed", "expectedVersion": 99}}, "CONFLICT", []string{"input", "expectedVersion"}},
+		{"duplicate group name", Owner, wfCreateGroupM, map[string]any{"in": GroupInput("ACME SUPPORT")}, "CONFLICT", []string{"input", "name"}},
+		{"product with another seller's group", Owner, wfCreateProductM, map[string]any{"in": map[string]any{"name": "X", "afterSalesGroupID": w.OtherGroupID}}, "NOT_FOUND", []string{"input", "afterSalesGroupID"}},
+		{"show a released product", Owner, wfShowM, map[string]any{"id": w.ReleasedID}, "PRECONDITION_FAILED", []string{"id"}},
+		{"hide a draft", Owner, wfHideM, map[string]any{"id": w.DraftID}, "PRECONDITION_FAILED", []string{"id"}},
+		{"duplicate seller", Admin, wfCreateSellerM, map[string]any{"in": map[string]any{"accountID": "globex", "name": "Globex Again"}}, "CONFLICT", []string{"input", "accountID"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := wfFor(env, t)
+			before := wfSnapshot(t, env)
+			wfWantUserError(t, wfMutate(t, env, tc.as, tc.mutation, tc.vars), tc.code, tc.field)
+			wfUnchanged(t, env, before)
+		})
+	}
+
+	// The pending review survived every failed attempt, and the next
+	// pre-sales revision is 3 (the seed made 1 and 2).
+	if got := wfGetReview(t, env, w.PendingReviewID).Status; got != "PENDING" {
+		t.Errorf("pending review after failed attempts = %s, want PENDING", got)
+	}
+	pl := wfOK(t, env, Owner, wfSubmitPreSalesM, map[string]any{"in": goodPreSales})
+	if c := wfGetReview(t, env, pl.Review.ID).Contact; c == nil || c.Revision != 3 {
+		t.Errorf("next pre-sales revision = %+v, want 3", c)
+	}
+	if got := wfGetReview(t, env, w.PendingReviewID).Status; got != "SUPERSEDED" {
+		t.Errorf("seeded pending review after a new submission = %s, want SUPERSEDED", got)
+	}
+}
+
+// TestWorkflowMutationPayloadEdges selects edges of the objects that
+// mutations return: the SPA reads e.g. the new review's contact or the
+// product's group straight from the payload.
+func TestWorkflowMutationPayloadEdges(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		as    Persona
+		query string
+		vars  func(w World) map[string]any
+		want  string
+	}{
+		{"submitBusinessContact review.contact, review.seller", Owner,
+			`mutation { out: submitBusinessContact(input: {contactName: "Alice", phone: "+86 10 6552 9988", email: "alice@acme.example"}) { review { kind contact { kind revision phone } seller { name } } userErrors { code } } }`,
+			func(World) map[string]any { return nil },
+			`{"out":{"review":{"kind":"BUSINESS_CONTACT","contact":{"kind":"BUSINESS","revision":1,"phone":"+861065529988"},"seller":{"name":"Acme Cloud"}},"userErrors":[]}}`},
+		{"submitPreSalesInfo review.contact, review.product", Owner,
+			`mutation { out: submitPreSalesInfo(input: {phone: "+86 10 6552 9900", email: "p@acme.example", contactAddress: "3 Acme Road"}) { review { contact { revision contactAddress } product { id } } userErrors { code } } }`,
+			func(World) map[string]any { return nil },
+			`{"out":{"review":{"contact":{"revision":3,"contactAddress":"3 Acme Road"},"product":null},"userErrors":[]}}`},
+		{"submitProductRelease review.product", Owner,
+			`mutation($id: ID!) { out: submitProductRelease(id: $id) { review { product { name status } contact { id } } userErrors { code } } }`,
+			func(w World) map[string]any { return map[string]any{"id": w.DraftID} },
+			`{"out":{"review":{"product":{"name":"Acme Draft","status":"IN_REVIEW"},"contact":null},"userErrors":[]}}`},
+		{"approveReview review.contact", Reviewer,
+			`mutation($id: ID!) { out: approveReview(id: $id) { review { status contact { revision } } userErrors { code } } }`,
+			func(w World) map[string]any { return map[string]any{"id": w.PendingReviewID} },
+			`{"out":{"review":{"status":"APPROVED","contact":{"revision":2}},"userErrors":[]}}`},
+		{"rejectReview review.contact", Reviewer,
+			`mutation($id: ID!) { out: rejectReview(id: $id, reason: "No") { review { status contact { revision } } userErrors { code } } }`,
+			func(w World) map[string]any { return map[string]any{"id": w.PendingReviewID} },
+			`{"out":{"review":{"status":"REJECTED","contact":{"revision":2}},"userErrors":[]}}`},
+		{"withdrawReview review.contact", Owner,
+			`mutation($id: ID!) { out: withdrawReview(id: $id) { review { status contact { revision } } userErrors { code } } }`,
+			func(w World) map[string]any { return map[string]any{"id": w.PendingReviewID} },
+			`{"out":{"review":{"status":"WITHDRAWN","contact":{"revision":2}},"userErrors":[]}}`},
+		{"createProduct product.afterSalesGroup, product.seller", Owner,
+			`mutation($g: ID!) { out: createProduct(input: {name: "New", afterSalesGroupID: $g}) { product { name afterSalesGroup { name } seller { name } } userErrors { code } } }`,
+			func(w World) map[string]any { return map[string]any{"g": w.GroupID} },
+			`{"out":{"product":{"name":"New","afterSalesGroup":{"name":"Acme Support"},"seller":{"name":"Acme Cloud"}},"userErrors":[]}}`},
+		{"updateProduct product.afterSalesGroup", Owner,
+			`mutation($id: ID!) { out: updateProduct(id: $id, input: {name: "Renamed"}) { product { name afterSalesGroup { name } } userErrors { code } } }`,
+			func(w World) map[string]any { return map[string]any{"id": w.DraftID} },
+			`{"out":{"product":{"name":"Renamed","afterSalesGroup":{"name":"Acme Support"}},"userErrors":[]}}`},
+		{"hideProduct product.afterSalesGroup", Owner,
+			`mutation($id: ID!) { out: hideProduct(id: $id) { product { status afterSalesGroup { name } } userErrors { code } } }`,
+			func(w World) map[string]any { return map[string]any{"id": w.ReleasedID} },
+			`{"out":{"product":{"status":"HIDDEN","afterSalesGroup":{"name":"Acme Support"}},"userErrors":[]}}`},
+		{"removeProduct product.afterSalesGroup", Owner,
+			`mutation($id: ID!) { out: removeProduct(id: $id) { product { status afterSalesGroup { name } } userErrors { code } } }`,
+			func(w World) map[string]any { return map[string]any{"id": w.DraftID} },
+			`{"out":{"product":{"status":"REMOVED","afterSalesGroup":{"name":"Acme Support"}},"userErrors":[]}}`},
+		{"createCustomerServiceGroup group.seller, group.products", Owner,
+			`mutation($in: CustomerServiceGroupInput!) { out: createCustomerServiceGroup(input: $in) { customerServiceGroup { name seller { name } products { totalCount } } userErrors { code } } }`,
+			func(World) map[string]any { return map[string]any{"in": GroupInput("Second")} },
+			`{"out":{"customerServiceGroup":{"name":"Second","seller":{"name":"Acme Cloud"},"products":{"totalCount":0}},"userErrors":[]}}`},
+		{"updateCustomerServiceGroup group.products", Owner,
+			`mutation($id: ID!, $in: CustomerServiceGroupInput!) { out: updateCustomerServiceGroup(id: $id, input: $in) { customerServiceGroup { name products { totalCount } } userErrors { code } } }`,
+			func(w World) map[string]any { return map[string]any{"id": w.GroupID, "in": GroupInput("Renamed")} },
+			`{"out":{"customerServiceGroup":{"name":"Renamed","products":{"totalCount":2}},"userErrors":[]}}`},
+		{"createSeller seller.customerServiceGroups", Admin,
+			`mutation { out: createSeller(input: {accountID: "initech", name: "Initech"}) { seller { accountID customerServiceGroups { id } products { totalCount } } userErrors { code } } }`,
+			func(World) map[string]any { return nil },
+			`{"out":{"seller":{"accountID":"initech","customerServiceGroups":[],"products":{"totalCount":0}},"userErrors":[]}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := wfNewEnv(t)
+			w := env.Seed()
+			r := env.Do(tc.as, tc.query, tc.vars(w))
+			if len(r.Errors) > 0 {
+				t.Fatalf("errors %+v\ndata %s", r.Errors, r.Data)
+			}
+			jsonEq(t, r.Data, tc.want)
+		})
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Product lifecycle
+// ---------------------------------------------------------------------------
+
+// TestLifecycleReleaseHideShow releases a product, then hides and shows it.
+func TestLifecycleReleaseHideShow(t *testing.T) {
+	t.Parallel()
+	env := wfNewEnv(t)
+	groupID := wfReady(t, env)
+	id := env.CreateProduct(Owner, "Acme Compute", groupID)
+	p := wfGetProduct(t, env, id)
+	if p.Status != "DRAFT" || p.ReleasedAt != nil {
+		t.Fatalf("new product: status %s releasedAt %v, want DRAFT and null", p.Status, p.ReleasedAt)
+	}
+
+	from := time.Now()
+	pl := wfOK(t, env, Owner, wfSubmitReleaseM, map[string]any{"id": id})
+	to := time.Now()
+	wfCheckSubmitted(t, *pl.Review, "alice@acme", from, to)
+	r := wfGetReview(t, env, pl.Review.ID)
+	wfCheckSubmitted(t, r, "alice@acme", from, to)
+	if r.Kind != "PRODUCT_RELEASE" || r.Product == nil || r.Product.ID != id || r.Contact != nil {
+		t.Errorf("release review kind %s product %+v contact %+v, want PRODUCT_RELEASE of %s without contact", r.Kind, r.Product, r.Contact, id)
+	}
+	var nameChange *wfChange
+	for i := range r.Changes {
+		if r.Changes[i].Field == "name" {
+			nameChange = &r.Changes[i]
+		}
+	}
+	if nameChange == nil || nameChange.Before != nil || wfShow(nameChange.After) != `"Acme Compute"` {
+		t.Errorf("release changes %s, want a name change null -> \"Acme Compute\"", wfChanges(r.Changes))
+	}
+	if got := wfGetProduct(t, env, id).Status; got != "IN_REVIEW" {
+		t.Errorf("after submission status = %s, want IN_REVIEW", got)
+	}
+
+	from = time.Now()
+	pl = wfOK(t, env, Reviewer, wfApproveM, map[string]any{"id": r.ID})
+	to = time.Now()
+	wfCheckDecided(t, *pl.Review, "APPROVED", "rita@ops", nil, from, to)
+	p = wfGetProduct(t, env, id)
+	if p.Status != "RELEASED" || p.ReleasedAt == nil || p.ReleasedAt.Before(from) || p.ReleasedAt.After(to) {
+		t.Fatalf("after approval: status %s releasedAt %v, want RELEASED within [%s, %s]", p.Status, p.ReleasedAt, from, to)
+	}
+	releasedAt := *p.ReleasedAt
+	anonymousStatus := func() string {
+		var out struct{ Product *struct{ Status string } }
+		env.MustDo(Anonymous, `query($id: ID!) { product(id: $id) { status } }`, map[string]any{"id": id}, &out)
+		if out.Product == nil {
+			return "not visible"
+		}
+		return out.Product.Status
+	}
+	if got := anonymousStatus(); got != "RELEASED" {
+		t.Errorf("anonymous sees %s, want RELEASED", got)
+	}
+
+	steps := []struct {
+		name     string
+		mutation string
+		status   string // resulting status, or "" for PRECONDITION_FAILED
+		public   string
+	}{
+		{"hide", wfHideM, "HIDDEN", "not visible"},
+		{"hide again", wfHideM, "", "not visible"},
+		{"show", wfShowM, "RELEASED", "RELEASED"},
+		{"show again", wfShowM, "", "RELEASED"},
+		{"hide once more", wfHideM, "HIDDEN", "not visible"},
+		{"show once more", wfShowM, "RELEASED", "RELEASED"},
+	}
+	for _, s := range steps {
+		before := wfSnapshot(t, env)
+		pl := wfMutate(t, env, Owner, s.mutation, map[string]any{"id": id})
+		if s.status == "" {
+			wfWantUserError(t, pl, "PRECONDITION_FAILED", []string{"id"})
+			wfUnchanged(t, env, before)
+		} else if len(pl.UserErrors) > 0 || pl.Product == nil || pl.Product.Status != s.status {
+			t.Errorf("%s: payload %+v, want status %s", s.name, pl, s.status)
+		}
+		p := wfGetProduct(t, env, id)
+		if p.ReleasedAt == nil || !p.ReleasedAt.Equal(releasedAt) {
+			t.Errorf("%s: releasedAt %v, want unchanged %s", s.name, p.ReleasedAt, releasedAt)
+		}
+		if got := anonymousStatus(); got != s.public {
+			t.Errorf("%s: anonymous sees %s, want %s", s.name, got, s.public)
+		}
+	}
+}
+
+// TestLifecycleRejectAndResubmit rejects a release, edits the product and
+// resubmits it.
+func TestLifecycleRejectAndResubmit(t *testing.T) {
+	t.Parallel()
+	env := wfNewEnv(t)
+	groupID := wfReady(t, env)
+	id := env.CreateProduct(Owner, "Acme Compute", groupID)
+	first := env.SubmitRelease(Owner, id)
+
+	from := time.Now()
+	pl := wfOK(t, env, Reviewer, wfRejectM, map[string]any{"id": first, "reason": "Summary too vague"})
+	to := time.Now()
+	wfCheckDecided(t, *pl.Review, "REJECTED", "rita@ops", wfStr("Summary too vague"), from, to)
+	p := wfGetProduct(t, env, id)
+	if p.Status != "REJECTED" || p.ReleasedAt != nil {
+		t.Fatalf("after rejection: status %s releasedAt %v, want REJECTED and null", p.Status, p.ReleasedAt)
+	}
+
+	pl = wfOK(t, env, Owner, wfUpdateProductM, map[string]any{"id": id, "in": map[string]any{"name": "Acme Compute 2", "summary": "Virtual machines by the hour."}})
+	if pl.Product.Status != "REJECTED" || pl.Product.Name != "Acme Compute 2" || pl.Product.Summary != "Virtual machines by the hour." {
+		t.Errorf("edited rejected product = %+v", *pl.Product)
+	}
+
+	second := env.SubmitRelease(Owner, id)
+	if second == first {
+		t.Errorf("resubmission reused review %s", first)
+	}
+	if got := wfGetReview(t, env, first).Status; got != "REJECTED" {
+		t.Errorf("first review after resubmission = %s, want REJECTED", got)
+	}
+	if got := wfGetProduct(t, env, id).Status; got != "IN_REVIEW" {
+		t.Errorf("after resubmission status = %s, want IN_REVIEW", got)
+	}
+	env.Approve(second)
+	p = wfGetProduct(t, env, id)
+	if p.Status != "RELEASED" || p.ReleasedAt == nil || p.Name != "Acme Compute 2" {
+		t.Errorf("after approval: %+v, want RELEASED \"Acme Compute 2\" with releasedAt", p)
+	}
+}
+
+// TestLifecycleWithdrawRelease withdraws a release review: the product goes
+// back to DRAFT and can be submitted again.
+func TestLifecycleWithdrawRelease(t *testing.T) {
+	t.Parallel()
+	env := wfNewEnv(t)
+	groupID := wfReady(t, env)
+	id, reviewID := wfProductIn(t, env, "Acme Compute", groupID, "IN_REVIEW")
+
+	from := time.Now()
+	pl := wfOK(t, env, Owner, wfWithdrawM, map[string]any{"id": reviewID})
+	to := time.Now()
+	wfCheckDecided(t, *pl.Review, "WITHDRAWN", "alice@acme", nil, from, to)
+	if got := wfGetProduct(t, env, id).Status; got != "DRAFT" {
+		t.Errorf("after withdrawal status = %s, want DRAFT", got)
+	}
+	before := wfSnapshot(t, env)
+	wfWantUserError(t, wfMutate(t, env, Reviewer, wfApproveM, map[string]any{"id": reviewID}), "PRECONDITION_FAILED", []string{"id"})
+	wfUnchanged(t, env, before)
+	env.SubmitRelease(Owner, id)
+	if got := wfGetProduct(t, env, id).Status; got != "IN_REVIEW" {
+		t.Errorf("after resubmission status = %s, want IN_REVIEW", got)
+	}
+}
+
+// TestLifecycleTransitions tries every status-changing mutation in every
+// status.
+func TestLifecycleTransitions(t *testing.T) {
+	t.Parallel()
+	actions := []struct {
+		name     string
+		mutation string
+	}{
+		{"submitProductRelease", wfSubmitReleaseM},
+		{"hideProduct", wfHideM},
+		{"showProduct", wfShowM},
+		{"removeProduct", wfRemoveM},
+	}
+	// want[status][action] is the resulting status; "" means
+	// PRECONDITION_FAILED.
+	want := map[string]map[string]string{
+		"DRAFT":     {"submitProductRelease": "IN_REVIEW", "removeProduct": "REMOVED"},
+		"IN_REVIEW": {"removeProduct": "REMOVED"},
+		"RELEASED":  {"hideProduct": "HIDDEN", "removeProduct": "REMOVED"},
+		"REJECTED":  {"submitProductRelease": "IN_REVIEW", "removeProduct": "REMOVED"},
+		"HIDDEN":    {"showProduct": "RELEASED", "removeProduct": "REMOVED"},
+		"REMOVED":   {},
+	}
+	for _, status := range []string{"DRAFT", "IN_REVIEW", "RELEASED", "REJECTED", "HIDDEN", "REMOVED"} {
+		for _, a := range actions {
+			to := want[status][a.name]
+			name := status + "/" + a.name + "→" + to
+			if to == "" {
+				name = status + "/" + a.name + "→PRECONDITION_FAILED"
+			}
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				env := wfNewEnv(t)
+				groupID := wfReady(t, env)
+				id, reviewID := wfProductIn(t, env, "Acme Compute", groupID, status)
+				var reviewBefore wfReview
+				if reviewID != "" {
+					reviewBefore = wfGetReview(t, env, reviewID)
+				}
+				before := wfSnapshot(t, env)
+				pl := wfMutate(t, env, Owner, a.mutation, map[string]any{"id": id})
+				if to == "" {
+					wfWantUserError(t, pl, "PRECONDITION_FAILED", []string{"id"})
+					wfUnchanged(t, env, before)
+					return
+				}
+				if len(pl.UserErrors) > 0 {
+					t.Fatalf("userErrors %+v, want success", pl.UserErrors)
+				}
+				if got := wfGetProduct(t, env, id).Status; got != to {
+					t.Errorf("status = %s, want %s", got, to)
+				}
+				if reviewID == "" {
+					return
+				}
+				// The previous release review: withdrawn when the product
+				// left review by removal, untouched otherwise.
+				r := wfGetReview(t, env, reviewID)
+				switch {
+				case status == "IN_REVIEW" && to == "REMOVED":
+					if r.Status != "WITHDRAWN" || r.DecidedBy == nil || *r.DecidedBy != "alice@acme" {
+						t.Errorf("pending release review of a removed product: %s by %s, want WITHDRAWN by alice@acme", r.Status, wfShow(r.DecidedBy))
+					}
+					wfWantUserError(t, wfMutate(t, env, Reviewer, wfApproveM, map[string]any{"id": reviewID}), "PRECONDITION_FAILED", []string{"id"})
+					if got := wfGetProduct(t, env, id).Status; got != "REMOVED" {
+						t.Errorf("removed product after approval attempt = %s", got)
+					}
+				case r.Status != reviewBefore.Status:
+					t.Errorf("settled release review changed from %s to %s", reviewBefore.Status, r.Status)
+				}
+			})
+		}
+	}
+}
+
+// TestLifecycleReleasePreconditions checks what a product needs before it
+// can be submitted for release, and the message when something is missing.
+func TestLifecycleReleasePreconditions(t *testing.T) {
+	t.Parallel()
+	const (
+		approved = "approved"
+		pending  = "pending only"
+		rejected = "rejected only"
+		none     = "none"
+		newer    = "approved plus a newer pending"
+	)
+	for _, tc := range []struct {
+		name     string
+		group    map[string]any // nil: no group
+		preSales string
+		// mention lists what the message must name (lower case); avoid
+		// what it must not.
+		mention, avoid []string
+	}{
+		{"no group", nil, approved, []string{"group"}, []string{"pre-sales"}},
+		{"four days a week", wfGroupWith("Four Days", wfWeekdays[:4], [2]string{"00:00", "24:00"}), approved, []string{`"four days"`}, []string{"pre-sales"}},
+		{"7h59m a day", wfGroupWith("Short Hours", wfWeekdays, [2]string{"09:00", "16:59"}), approved, []string{`"short hours"`}, []string{"pre-sales"}},
+		{"7h59m in two ranges", wfGroupWith("Split Short", wfWeekdays, [2]string{"09:00", "12:00"}, [2]string{"13:00", "17:59"}), approved, []string{`"split short"`}, []string{"pre-sales"}},
+		{"weekend only", wfGroupWith("Weekend", []string{"SATURDAY", "SUNDAY"}, [2]string{"00:00", "24:00"}), approved, []string{`"weekend"`}, []string{"pre-sales"}},
+		{"pre-sales pending only", GroupInput("Good Group"), pending, []string{"pre-sales"}, []string{`"good group"`}},
+		{"pre-sales rejected only", GroupInput("Good Group"), rejected, []string{"pre-sales"}, []string{`"good group"`}},
+		{"no pre-sales at all", GroupInput("Good Group"), none, []string{"pre-sales"}, []string{`"good group"`}},
+		{"no group and no pre-sales", nil, none, []string{"group", "pre-sales"}, nil},
+		{"bad group and pending pre-sales", wfGroupWith("Four Days", wfWeekdays[:4], [2]string{"00:00", "24:00"}), pending, []string{`"four days"`, "pre-sales"}, nil},
+		// Controls: these may be released.
+		{"exactly 8h in two ranges", wfGroupWith("Split Full", wfWeekdays, [2]string{"09:00", "12:00"}, [2]string{"13:00", "18:00"}), approved, nil, nil},
+		{"exactly 8h ending at 24:00 on 5 weekend-including days", wfGroupWith("Late", []string{"WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"}, [2]string{"16:00", "24:00"}), approved, nil, nil},
+		{"approved pre-sales with a newer pending one", GroupInput("Good Group"), newer, nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := wfNewEnv(t)
+			switch tc.preSales {
+			case approved:
+				env.Approve(env.SubmitPreSales(Owner, "+86 10 6552 9988", "presales@acme.example", "1 Acme Road"))
+			case pending:
+				env.SubmitPreSales(Owner, "+86 10 6552 9988", "presales@acme.example", "1 Acme Road")
+			case rejected:
+				r := env.SubmitPreSales(Owner, "+86 10 6552 9988", "presales@acme.example", "1 Acme Road")
+				wfOK(t, env, Reviewer, wfRejectM, map[string]any{"id": r, "reason": "Unreachable"})
+			case newer:
+				env.Approve(env.SubmitPreSales(Owner, "+86 10 6552 9988", "presales@acme.example", "1 Acme Road"))
+				env.SubmitPreSales(Owner, "+86 10 6552 9900", "presales@acme.example", "1 Acme Road")
+			}
+			// The other seller's approved pre-sales info must not count.
+			env.Approve(env.SubmitPreSales(OtherSeller, "+86 21 6279 8899", "presales@globex.example", "9 Globex Street"))
+			groupID := ""
+			if tc.group != nil {
+				groupID = env.CreateGroup(Owner, tc.group)
+			}
+			id := env.CreateProduct(Owner, "Acme Compute", groupID)
+			before := wfSnapshot(t, env)
+			pl := wfMutate(t, env, Owner, wfSubmitReleaseM, map[string]any{"id": id})
+			if tc.mention == nil {
+				if len(pl.UserErrors) > 0 || pl.Review == nil {
+					t.Fatalf("payload %+v, want a pending review", pl)
+				}
+				if got := wfGetProduct(t, env, id).Status; got != "IN_REVIEW" {
+					t.Errorf("status %s, want IN_REVIEW", got)
+				}
+				return
+			}
+			msg := strings.ToLower(wfWantUserError(t, pl, "PRECONDITION_FAILED", []string{"id"}))
+			for _, m := range tc.mention {
+				if !strings.Contains(msg, m) {
+					t.Errorf("message %q does not name %s", msg, m)
+				}
+			}
+			for _, m := range tc.avoid {
+				if strings.Contains(msg, m) {
+					t.Errorf("message %q names %s, which is not missing", msg, m)
+				}
+			}
+			wfUnchanged(t, env, before)
+		})
+	}
+}
+
+// TestLifecycleUpdateByStatus checks what updateProduct may change in each
+// status.
+func TestLifecycleUpdateByStatus(t *testing.T) {
+	t.Parallel()
+	edits := []struct {
+		name string
+		in   func(otherGroupID string) map[string]any
+		// field is the path of the refusal in RELEASED/HIDDEN.
+		field []string
+	}{
+		{"name", func(string) map[string]any { return map[string]any{"name": "Renamed"} }, []string{"input", "name"}},
+		{"summary", func(string) map[string]any { return map[string]any{"summary": "New summary"} }, []string{"input", "summary"}},
+		{"group", func(g string) map[string]any { return map[string]any{"afterSalesGroupID": g} }, nil},
+	}
+	for _, status := range []string{"DRAFT", "REJECTED", "RELEASED", "HIDDEN", "IN_REVIEW", "REMOVED"} {
+		for _, e := range edits {
+			var wantField []string // nil: allowed
+			switch status {
+			case "RELEASED", "HIDDEN":
+				wantField = e.field
+			case "IN_REVIEW", "REMOVED":
+				wantField = []string{"id"}
+			}
+			verdict := "allowed"
+			if wantField != nil {
+				verdict = "PRECONDITION_FAILED"
+			}
+			t.Run(status+"/"+e.name+"/"+verdict, func(t *testing.T) {
+				t.Parallel()
+				env := wfNewEnv(t)
+				groupID := wfReady(t, env)
+				otherGroupID := env.CreateGroup(Owner, GroupInput("Acme Support 2"))
+				id, _ := wfProductIn(t, env, "Acme Compute", groupID, status)
+				was := wfGetProduct(t, env, id)
+				before := wfSnapshot(t, env)
+				pl := wfMutate(t, env, Owner, wfUpdateProductM, map[string]any{"id": id, "in": e.in(otherGroupID)})
+				if wantField != nil {
+					msg := wfWantUserError(t, pl, "PRECONDITION_FAILED", wantField)
+					if !strings.Contains(msg, status) {
+						t.Errorf("message %q does not name the status %s", msg, status)
+					}
+					wfUnchanged(t, env, before)
+					return
+				}
+				if len(pl.UserErrors) > 0 || pl.Product == nil {
+					t.Fatalf("payload %+v, want the updated product", pl)
+				}
+				got := wfGetProduct(t, env, id)
+				want := was
+				want.Version = was.Version + 1
+				switch e.name {
+				case "name":
+					want.Name = "Renamed"
+				case "summary":
+					want.Summary = "New summary"
+				case "group":
+					want.AfterSalesGroup = &struct{ ID, Name string }{otherGroupID, "Acme Support 2"}
+				}
+				if wfProductString(got) != wfProductString(want) {
+					t.Errorf("after update: %s\nwant          %s", wfProductString(got), wfProductString(want))
+				}
+			})
+		}
+	}
+}
+
+// TestLifecycleStaleVersion checks expectedVersion on updateProduct and
+// updateCustomerServiceGroup.
+func TestLifecycleStaleVersion(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		mutation string
+		// setup returns the object's ID and its version.
+		setup func(t *testing.T, env *Env) (string, int)
+		// input builds an update input named n.
+		input   func(n string) map[string]any
+		version func(pl wfPayload) (string, int)
+	}{
+		{
+			name:     "updateProduct",
+			mutation: wfUpdateProductM,
+			setup: func(t *testing.T, env *Env) (string, int) {
+				id := env.CreateProduct(Owner, "Acme Compute", "")
+				return id, wfGetProduct(t, env, id).Version
+			},
+			input:   func(n string) map[string]any { return map[string]any{"name": n} },
+			version: func(pl wfPayload) (string, int) { return pl.Product.Name, pl.Product.Version },
+		},
+		{
+			name:     "updateCustomerServiceGroup",
+			mutation: wfUpdateGroupM,
+			setup: func(t *testing.T, env *Env) (string, int) {
+				id := env.CreateGroup(Owner, GroupInput("Acme Support"))
+				return id, wfGetGroup(t, env, Owner, id).Version
+			},
+			input:   func(n string) map[string]any { return GroupInput(n) },
+			version: func(pl wfPayload) (string, int) { return pl.CustomerServiceGroup.Name, pl.CustomerServiceGroup.Version },
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := wfNewEnv(t)
+			id, v := tc.setup(t, env)
+
+			in := tc.input("First Edit")
+			in["expectedVersion"] = v
+			name, nv := tc.version(wfOK(t, env, Owner, tc.mutation, map[string]any{"id": id, "in": in}))
+			if name != "First Edit" || nv != v+1 {
+				t.Errorf("first edit: name %q version %d, want \"First Edit\" %d", name, nv, v+1)
+			}
+
+			for _, stale := range []int{v, v + 2, 0} {
+				in := tc.input("Lost Edit")
+				in["expectedVersion"] = stale
+				before := wfSnapshot(t, env)
+				msg := wfWantUserError(t, wfMutate(t, env, Owner, tc.mutation, map[string]any{"id": id, "in": in}), "CONFLICT", []string{"input", "expectedVersion"})
+				if msg == "" {
+					t.Errorf("empty message")
+				}
+				wfUnchanged(t, env, before)
+			}
+
+			in = tc.input("Second Edit")
+			in["expectedVersion"] = v + 1
+			if name, nv := tc.version(wfOK(t, env, Owner, tc.mutation, map[string]any{"id": id, "in": in})); name != "Second Edit" || nv != v+2 {
+				t.Errorf("second edit: name %q version %d, want \"Second Edit\" %d", name, nv, v+2)
+			}
+			// Without expectedVersion the update always applies.
+			if name, nv := tc.version(wfOK(t, env, Owner, tc.mutation, map[string]any{"id": id, "in": tc.input("Blind Edit")})); name != "Blind Edit" || nv != v+3 {
+				t.Errorf("blind edit: name %q version %d, want \"Blind Edit\" %d", name, nv, v+3)
+			}
+		})
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Customer service groups
+// ---------------------------------------------------------------------------
+
+// TestGroupDeleteInUse checks that a group selected by a product that is not
+// removed cannot be deleted.
+func TestGroupDeleteInUse(t *testing.T) {
+	t.Parallel()
+	for _, status := range []string{"DRAFT", "IN_REVIEW", "RELEASED", "REJECTED", "HIDDEN", "REMOVED"} {
+		t.Run(status, func(t *testing.T) {
+			t.Parallel()
+			env := wfNewEnv(t)
+			groupID := wfReady(t, env)
+			productID, _ := wfProductIn(t, env, "Acme Compute", groupID, status)
+			before := wfSnapshot(t, env)
+			pl := wfMutate(t, env, Owner, wfDeleteGroupM, map[string]any{"id": groupID})
+			if status == "REMOVED" {
+				if len(pl.UserErrors) > 0 || pl.DeletedID == nil || *pl.DeletedID != groupID {
+					t.Fatalf("payload %+v, want deletedID %s", pl, groupID)
+				}
+				if g := wfGetGroup(t, env, Owner, groupID); g != nil {
+					t.Errorf("deleted group still readable: %+v", g)
+				}
+				if p := wfGetProduct(t, env, productID); p.Status != "REMOVED" {
+					t.Errorf("removed product became %s", p.Status)
+				}
+				return
+			}
+			msg := wfWantUserError(t, pl, "IN_USE", []string{"id"})
+			if !strings.Contains(msg, "Acme Compute") {
+				t.Errorf("message %q does not name the product", msg)
+			}
+			wfUnchanged(t, env, before)
+		})
+	}
+
+	t.Run("several products, then removed", func(t *testing.T) {
+		t.Parallel()
+		env := wfNewEnv(t)
+		groupID := wfReady(t, env)
+		unused := env.CreateGroup(Owner, GroupInput("Unused"))
+		zeta, _ := wfProductIn(t, env, "Zeta Backup", groupID, "RELEASED")
+		alpha, _ := wfProductIn(t, env, "Alpha Database", groupID, "DRAFT")
+		wfProductIn(t, env, "Gamma Gone", groupID, "REMOVED")
+		before := wfSnapshot(t, env)
+		msg := wfWantUserError(t, wfMutate(t, env, Owner, wfDeleteGroupM, map[string]any{"id": groupID}), "IN_USE", []string{"id"})
+		for _, n := range []string{"Zeta Backup", "Alpha Database"} {
+			if !strings.Contains(msg, n) {
+				t.Errorf("message %q does not name %s", msg, n)
+			}
+		}
+		if strings.Contains(msg, "Gamma Gone") {
+			t.Errorf("message %q names a removed product", msg)
+		}
+		wfUnchanged(t, env, before)
+
+		// The other seller cannot delete it either (it reads as not found).
+		wfWantUserError(t, wfMutate(t, env, OtherSeller, wfDeleteGroupM, map[string]any{"id": unused}), "NOT_FOUND", []string{"id"})
+
+		wfOK(t, env, Owner, wfRemoveM, map[string]any{"id": zeta})
+		msg = wfWantUserError(t, wfMutate(t, env, Owner, wfDeleteGroupM, map[string]any{"id": groupID}), "IN_USE", []string{"id"})
+		if !strings.Contains(msg, "Alpha Database") || strings.Contains(msg, "Zeta Backup") {
+			t.Errorf("after removing Zeta: message %q, want only Alpha Database", msg)
+		}
+		wfOK(t, env, Owner, wfRemoveM, map[string]any{"id": alpha})
+		pl := wfOK(t, env, Owner, wfDeleteGroupM, map[string]any{"id": groupID})
+		if *pl.DeletedID != groupID {
+			t.Errorf("deletedID = %s, want %s", *pl.DeletedID, groupID)
+		}
+		if g := wfGetGroup(t, env, Owner, groupID); g != nil {
+			t.Errorf("deleted group still readable: %+v", g)
+		}
+		wfOK(t, env, Owner, wfDeleteGroupM, map[string]any{"id": unused})
+		n, err := env.Client.CustomerServiceGroup.Query().Count(wfSys())
+		if err != nil || n != 0 {
+			t.Errorf("groups left = %d (%v), want 0", n, err)
+		}
+	})
+}
+
+// TestGroupNameUnique checks that group names are unique per seller,
+// ignoring case and surrounding space.
+func TestGroupNameUnique(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		existing string
+		as       Persona
+		next     string
+		conflict bool
+	}{
+		{"same name", "Support", Owner, "Support", true},
+		{"upper case", "Support", Owner, "SUPPORT", true},
+		{"lower case with spaces", "Support", Owner, "  support  ", true},
+		{"non-ASCII case", "Kundendienst Ä", Owner, "KUNDENDIENST ä", true},
+		{"Cyrillic case", "Поддержка", Owner, "ПОДДЕРЖКА", true},
+		{"other seller, same name", "Support", OtherSeller, "Support", false},
+		{"other seller, other case", "Support", OtherSeller, "SUPPORT", false},
+		{"different name", "Support", Owner, "Support 2", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := wfNewEnv(t)
+			env.CreateGroup(Owner, GroupInput(tc.existing))
+			before := wfSnapshot(t, env)
+			pl := wfMutate(t, env, tc.as, wfCreateGroupM, map[string]any{"in": GroupInput(tc.next)})
+			if tc.conflict {
+				wfWantUserError(t, pl, "CONFLICT", []string{"input", "name"})
+				wfUnchanged(t, env, before)
+				return
+			}
+			if len(pl.UserErrors) > 0 || pl.CustomerServiceGroup == nil || pl.CustomerServiceGroup.Name != strings.TrimSpace(tc.next) {
+				t.Errorf("payload %+v, want group %q", pl, tc.next)
+			}
+		})
+	}
+
+	t.Run("updates", func(t *testing.T) {
+		t.Parallel()
+		env := wfNewEnv(t)
+		a := env.CreateGroup(Owner, GroupInput("Support"))
+		b := env.CreateGroup(Owner, GroupInput("Billing"))
+		before := wfSnapshot(t, env)
+		wfWantUserError(t, wfMutate(t, env, Owner, wfUpdateGroupM, map[string]any{"id": b, "in": GroupInput("support")}), "CONFLICT", []string{"input", "name"})
+		wfUnchanged(t, env, before)
+		// A group may change the case of its own name.
+		pl := wfOK(t, env, Owner, wfUpdateGroupM, map[string]any{"id": a, "in": GroupInput("SUPPORT")})
+		if pl.CustomerServiceGroup.Name != "SUPPORT" {
+			t.Errorf("renamed group = %q, want SUPPORT", pl.CustomerServiceGroup.Name)
+		}
+		// The old name is free again once renamed away.
+		wfOK(t, env, Owner, wfUpdateGroupM, map[string]any{"id": a, "in": GroupInput("Helpdesk")})
+		wfOK(t, env, Owner, wfUpdateGroupM, map[string]any{"id": b, "in": GroupInput("support")})
+	})
+}
+
+// TestGroupLimit checks that a seller has at most 6 groups.
+func TestGroupLimit(t *testing.T) {
+	t.Parallel()
+	env := wfNewEnv(t)
+	var ids []string
+	for i := 1; i <= 6; i++ {
+		ids = append(ids, env.CreateGroup(Owner, GroupInput(fmt.Sprintf("Group %d", i))))
+	}
+	for _, name := range []string{"Group 7", "Group 1"} {
+		before := wfSnapshot(t, env)
+		msg := wfWantUserError(t, wfMutate(t, env, Owner, wfCreateGroupM, map[string]any{"in": GroupInput(name)}), "LIMIT_EXCEEDED", nil)
+		if !strings.Contains(msg, "6") {
+			t.Errorf("message %q does not state the limit 6", msg)
+		}
+		wfUnchanged(t, env, before)
+	}
+	// The limit is per seller.
+	env.CreateGroup(OtherSeller, GroupInput("Group 7"))
+	// Deleting one makes room for one.
+	wfOK(t, env, Owner, wfDeleteGroupM, map[string]any{"id": ids[0]})
+	env.CreateGroup(Owner, GroupInput("Group 7"))
+	wfWantUserError(t, wfMutate(t, env, Owner, wfCreateGroupM, map[string]any{"in": GroupInput("Group 8")}), "LIMIT_EXCEEDED", nil)
+	n, err := env.Client.CustomerServiceGroup.Query().Where(customerservicegroup.SellerID(wfSellerInt(t, env.OwnerSellerID))).Count(wfSys())
+	if err != nil || n != 6 {
+		t.Errorf("owner groups = %d (%v), want 6", n, err)
+	}
+}
+
+// TestGroupComputedFields checks meetsServicePolicy and openNow.
+func TestGroupComputedFields(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		days  []string
+		hours [][2]string
+		want  bool
+	}{
+		{"5 days 9h", wfWeekdays, [][2]string{{"09:00", "18:00"}}, true},
+		{"5 days exactly 8h", wfWeekdays, [][2]string{{"09:00", "17:00"}}, true},
+		{"5 days 7h59m", wfWeekdays, [][2]string{{"09:00", "16:59"}}, false},
+		{"4 days 24h", wfWeekdays[:4], [][2]string{{"00:00", "24:00"}}, false},
+		{"7 days 8h", wfAllDays, [][2]string{{"09:00", "17:00"}}, true},
+		{"5 days 4h+4h", wfWeekdays, [][2]string{{"08:00", "12:00"}, {"14:00", "18:00"}}, true},
+		{"5 days 4h+3h59m", wfWeekdays, [][2]string{{"08:00", "12:00"}, {"14:00", "17:59"}}, false},
+		{"5 days until 24:00", wfWeekdays, [][2]string{{"16:00", "24:00"}}, true},
+		{"5 days touching 4 ranges", wfWeekdays, [][2]string{{"00:00", "02:00"}, {"02:00", "04:00"}, {"04:00", "06:00"}, {"06:00", "08:00"}}, true},
+		{"1 day 24h", []string{"SUNDAY"}, [][2]string{{"00:00", "24:00"}}, false},
+	} {
+		t.Run("policy/"+tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := wfNewEnv(t)
+			pl := wfOK(t, env, Owner, wfCreateGroupM, map[string]any{"in": wfGroupWith("G", tc.days, tc.hours...)})
+			if pl.CustomerServiceGroup.MeetsServicePolicy != tc.want {
+				t.Errorf("meetsServicePolicy = %v, want %v", pl.CustomerServiceGroup.MeetsServicePolicy, tc.want)
+			}
+			if g := wfGetGroup(t, env, Reviewer, pl.CustomerServiceGroup.ID); g == nil || g.MeetsServicePolicy != tc.want {
+				t.Errorf("re-read meetsServicePolicy = %+v, want %v", g, tc.want)
+			}
+		})
+	}
+
+	t.Run("openNow", func(t *testing.T) {
+		t.Parallel()
+		env := wfNewEnv(t)
+		// Days two days after today in the zone: a midnight passing during
+		// the test moves today by one day at most.
+		notToday := func(zone string) string {
+			loc, err := time.LoadLocation(zone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := time.Now().In(loc).AddDate(0, 0, 2).Weekday()
+			return string(schedule.WeekdayOf(d))
+		}
+		// A one-hour range twelve hours away from now in the zone.
+		farHours := func(zone string) [2]string {
+			loc, _ := time.LoadLocation(zone)
+			h := (time.Now().In(loc).Hour() + 12) % 24
+			return [2]string{fmt.Sprintf("%02d:00", h), fmt.Sprintf("%02d:00", h+1)}
+		}
+		for _, tc := range []struct {
+			name string
+			in   map[string]any
+			want bool
+		}{
+			{"all week, all day, Shanghai", wfGroupWith("Always", wfAllDays, [2]string{"00:00", "24:00"}), true},
+			{"all week, all day, far east", func() map[string]any {
+				in := wfGroupWith("Always Kiritimati", wfAllDays, [2]string{"00:00", "24:00"})
+				in["timeZone"] = "Pacific/Kiritimati"
+				return in
+			}(), true},
+			{"all week, all day, far west", func() map[string]any {
+				in := wfGroupWith("Always Pago Pago", wfAllDays, [2]string{"00:00", "24:00"})
+				in["timeZone"] = "Pacific/Pago_Pago"
+				return in
+			}(), true},
+			{"another day only", wfGroupWith("Another Day", []string{notToday("Asia/Shanghai")}, [2]string{"00:00", "24:00"}), false},
+			{"another day only, far west", func() map[string]any {
+				in := wfGroupWith("Another Day West", []string{notToday("America/Los_Angeles")}, [2]string{"00:00", "24:00"})
+				in["timeZone"] = "America/Los_Angeles"
+				return in
+			}(), false},
+			{"every day, other hours", wfGroupWith("Other Hours", wfAllDays, farHours("Asia/Shanghai")), false},
+		} {
+			pl := wfOK(t, env, Owner, wfCreateGroupM, map[string]any{"in": tc.in})
+			if pl.CustomerServiceGroup.OpenNow != tc.want {
+				t.Errorf("%s: openNow = %v, want %v", tc.name, pl.CustomerServiceGroup.OpenNow, tc.want)
+			}
+			if g := wfGetGroup(t, env, Owner, pl.CustomerServiceGroup.ID); g == nil || g.OpenNow != tc.want {
+				t.Errorf("%s: re-read openNow = %+v, want %v", tc.name, g, tc.want)
+			}
+			wfOK(t, env, Owner, wfDeleteGroupM, map[string]any{"id": pl.CustomerServiceGroup.ID})
+		}
+	})
+}
+
+// TestGroupChangeShowsAtOnce checks that a group edit shows on the product
+// page without a review.
+func TestGroupChangeShowsAtOnce(t *testing.T) {
+	t.Parallel()
+	env := wfNewEnv(t)
+	w := env.Seed()
+	in := GroupInput("Acme Helpdesk")
+	in["phone"] = "+86 10 6552 0000"
+	wfOK(t, env, Owner, wfUpdateGroupM, map[string]any{"id": w.GroupID, "in": in})
+	var out struct {
+		Product struct{ AfterSalesGroup struct{ Name, Phone string } }
+	}
+	env.MustDo(Anonymous, `query($id: ID!) { product(id: $id) { afterSalesGroup { name phone } } }`, map[string]any{"id": w.ReleasedID}, &out)
+	if g := out.Product.AfterSalesGroup; g.Name != "Acme Helpdesk" || g.Phone != "+861065520000" {
+		t.Errorf("product page group = %+v, want the edited one", g)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Races
+// ---------------------------------------------------------------------------
+
+// TestRaceGroupLimit creates 12 groups at once for a seller that has 4.
+func TestRaceGroupLimit(t *testing.T) {
+	t.Parallel()
+	for round := 1; round <= 3; round++ {
+		t.Run(fmt.Sprintf("round %d", round), func(t *testing.T) {
+			t.Parallel()
+			env := wfNewEnv(t)
+			for i := 0; i < 4; i++ {
+				env.CreateGroup(Owner, GroupInput(fmt.Sprintf("Existing %d", i)))
+			}
+			const n = 12
+			results := make([]Result, n)
+			gated := wfGated(env, t, n)
+			wfAtOnce(n, func(i int) {
+				results[i] = gated.Do(Owner, wfCreateGroupM, map[string]any{"in": GroupInput(fmt.Sprintf("Racer %02d", i))})
+			})
+			wfCheckGate(t, gated)
+			created, limited := 0, 0
+			for i, r := range results {
+				pl, err := wfDecode(r)
+				switch {
+				case err != nil:
+					t.Errorf("request %d: %v", i, err)
+				case len(pl.UserErrors) == 0 && pl.CustomerServiceGroup != nil:
+					created++
+				case len(pl.UserErrors) == 1 && pl.UserErrors[0].Code == "LIMIT_EXCEEDED" && pl.CustomerServiceGroup == nil:
+					limited++
+				default:
+					t.Errorf("request %d: unexpected payload %+v", i, pl)
+				}
+			}
+			if created != 2 || limited != 10 {
+				t.Errorf("created %d, limited %d; want 2 and 10", created, limited)
+			}
+			n6, err := env.Client.CustomerServiceGroup.Query().Where(customerservicegroup.SellerID(wfSellerInt(t, env.OwnerSellerID))).Count(wfSys())
+			if err != nil || n6 != 6 {
+				t.Errorf("groups in the database = %d (%v), want 6", n6, err)
+			}
+			var out struct {
+				Viewer struct {
+					Seller struct{ CustomerServiceGroups []struct{ Name string } }
+				}
+			}
+			env.MustDo(Owner, `{ viewer { seller { customerServiceGroups { name } } } }`, nil, &out)
+			if got := len(out.Viewer.Seller.CustomerServiceGroups); got != 6 {
+				t.Errorf("viewer.seller.customerServiceGroups has %d, want 6", got)
+			}
+		})
+	}
+}
+
+// TestRaceApproveReview lets two reviewers decide one pending review at
+// once, in several rounds: exactly one wins, the other gets CONFLICT. Both
+// requests are inside the server before either decides (see wfGate).
+func TestRaceApproveReview(t *testing.T) {
+	t.Parallel()
+	env := wfNewEnv(t)
+	type decision struct {
+		as       Persona
+		sub      string
+		mutation string
+		vars     func(id string) map[string]any
+		status   string
+	}
+	approveAs := func(p Persona, sub string) decision {
+		return decision{p, sub, wfApproveM, func(id string) map[string]any { return map[string]any{"id": id} }, "APPROVED"}
+	}
+	rejectAs := func(p Persona, sub string) decision {
+		return decision{p, sub, wfRejectM, func(id string) map[string]any { return map[string]any{"id": id, "reason": "No"} }, "REJECTED"}
+	}
+	rounds := [][2]decision{
+		{approveAs(Reviewer, "rita@ops"), approveAs(Admin, "adam@ops")},
+		{approveAs(Admin, "adam@ops"), approveAs(Reviewer, "rita@ops")},
+		{approveAs(Reviewer, "rita@ops"), approveAs(Admin, "adam@ops")},
+		{approveAs(Reviewer, "rita@ops"), rejectAs(Admin, "adam@ops")},
+		{rejectAs(Reviewer, "rita@ops"), approveAs(Admin, "adam@ops")},
+		{approveAs(Reviewer, "rita@ops"), approveAs(Reviewer, "rita@ops")},
+		{approveAs(Admin, "adam@ops"), approveAs(Reviewer, "rita@ops")},
+		{approveAs(Reviewer, "rita@ops"), approveAs(Admin, "adam@ops")},
+	}
+	for round, deciders := range rounds {
+		in := map[string]any{"contactName": "Alice Chen", "phone": fmt.Sprintf("+86 10 6552 99%02d", round), "email": "alice@acme.example"}
+		r := wfGetReview(t, env, wfOK(t, env, Owner, wfSubmitBusinessM, map[string]any{"in": in}).Review.ID)
+		var results [2]Result
+		gated := wfGated(env, t, 2)
+		wfAtOnce(2, func(i int) {
+			results[i] = gated.Do(deciders[i].as, deciders[i].mutation, deciders[i].vars(r.ID))
+		})
+		wfCheckGate(t, gated)
+		var payloads [2]wfPayload
+		winner := -1
+		for i, res := range results {
+			pl, err := wfDecode(res)
+			if err != nil {
+				t.Fatalf("round %d, %s: %v", round, deciders[i].as, err)
+			}
+			payloads[i] = pl
+			if len(pl.UserErrors) == 0 {
+				if winner >= 0 {
+					t.Errorf("round %d: both deciders succeeded", round)
+				}
+				winner = i
+			}
+		}
+		if winner < 0 {
+			t.Errorf("round %d: nobody won: %+v / %+v", round, payloads[0].UserErrors, payloads[1].UserErrors)
+			continue
+		}
+		got := wfGetReview(t, env, r.ID)
+		if got.Status != deciders[winner].status || got.DecidedBy == nil || *got.DecidedBy != deciders[winner].sub {
+			t.Fatalf("round %d: stored review %s by %s, want %s by %s", round, got.Status, wfShow(got.DecidedBy), deciders[winner].status, deciders[winner].sub)
+		}
+		if pl := payloads[winner]; pl.Review == nil || pl.Review.Status != deciders[winner].status {
+			t.Errorf("round %d: winner payload %+v", round, pl)
+		}
+		loser := 1 - winner
+		pl := payloads[loser]
+		if len(pl.UserErrors) != 1 || pl.UserErrors[0].Code != "CONFLICT" || !slices.Equal(pl.UserErrors[0].Field, []string{"id"}) || pl.Review != nil {
+			t.Errorf("round %d: the loser (%s) got %+v (review returned: %v), want one CONFLICT on [id]", round, deciders[loser].as, pl.UserErrors, pl.Review != nil)
+		}
+		live, _ := wfLive(t, env, Owner)
+		if deciders[winner].status == "APPROVED" && (live == nil || live.ID != r.Contact.ID) {
+			t.Errorf("round %d: live business contact %+v, want %s", round, live, r.Contact.ID)
+		}
+		if deciders[winner].status == "REJECTED" && live != nil && live.ID == r.Contact.ID {
+			t.Errorf("round %d: the rejected revision went live", round)
+		}
+		// Deciding it again later is a settled review, not a race.
+		wfWantUserError(t, wfMutate(t, env, deciders[loser].as, deciders[loser].mutation, deciders[loser].vars(r.ID)), "PRECONDITION_FAILED", []string{"id"})
+	}
+}
+
+// TestRaceMixedMutations runs 32 mutations of both sellers at once: all
+// succeed (no "database is locked"), and none is lost.
+func TestRaceMixedMutations(t *testing.T) {
+	t.Parallel()
+	env := wfNewEnv(t)
+	type req struct {
+		as       Persona
+		mutation string
+		vars     map[string]any
+	}
+	var reqs []req
+	baseGroups := map[Persona]string{}
+	baseProducts := map[Persona]string{}
+	for _, p := range []Persona{Owner, OtherSeller} {
+		tag := map[Persona]string{Owner: "acme", OtherSeller: "globex"}[p]
+		baseGroups[p] = env.CreateGroup(p, GroupInput("Base "+tag))
+		baseProducts[p] = env.CreateProduct(p, "Base "+tag, baseGroups[p])
+		for i := 0; i < 3; i++ {
+			reqs = append(reqs,
+				req{p, wfCreateGroupM, map[string]any{"in": GroupInput(fmt.Sprintf("New %s %d", tag, i))}},
+				req{p, wfUpdateGroupM, map[string]any{"id": baseGroups[p], "in": GroupInput(fmt.Sprintf("Edited %s %d", tag, i))}},
+				req{p, wfCreateProductM, map[string]any{"in": map[string]any{"name": fmt.Sprintf("New %s %d", tag, i), "afterSalesGroupID": baseGroups[p]}}},
+				req{p, wfUpdateProductM, map[string]any{"id": baseProducts[p], "in": map[string]any{"summary": fmt.Sprintf("Edit %d", i)}}},
+			)
+		}
+		for i := 0; i < 2; i++ {
+			reqs = append(reqs,
+				req{p, wfSubmitBusinessM, map[string]any{"in": map[string]any{"contactName": "Contact", "phone": fmt.Sprintf("+86 10 6552 99%02d", i), "email": "c@" + tag + ".example"}}},
+				req{p, wfSubmitPreSalesM, map[string]any{"in": map[string]any{"phone": fmt.Sprintf("+86 21 6279 88%02d", i), "email": "s@" + tag + ".example", "contactAddress": "Road " + tag}}},
+			)
+		}
+	}
+	if len(reqs) != 32 {
+		t.Fatalf("%d requests, want 32", len(reqs))
+	}
+	results := make([]Result, len(reqs))
+	gated := wfGated(env, t, len(reqs))
+	wfAtOnce(len(reqs), func(i int) {
+		results[i] = gated.Do(reqs[i].as, reqs[i].mutation, reqs[i].vars)
+	})
+	wfCheckGate(t, gated)
+	for i, r := range results {
+		for _, e := range r.Errors {
+			if strings.Contains(strings.ToLower(e.Message), "database is locked") {
+				t.Errorf("request %d: %q", i, e.Message)
+			}
+		}
+		pl, err := wfDecode(r)
+		if err != nil {
+			t.Errorf("request %d (%s): %v", i, reqs[i].as, err)
+			continue
+		}
+		if len(pl.UserErrors) > 0 || pl.empty() {
+			t.Errorf("request %d (%s): userErrors %+v", i, reqs[i].as, pl.UserErrors)
+		}
+	}
+
+	// Nothing was lost: every create, every version bump, every revision.
+	ctx := wfSys()
+	for _, p := range []Persona{Owner, OtherSeller} {
+		sellerID := wfSellerInt(t, map[Persona]string{Owner: env.OwnerSellerID, OtherSeller: env.OtherSellerID}[p])
+		if n, err := env.Client.CustomerServiceGroup.Query().Where(customerservicegroup.SellerID(sellerID)).Count(ctx); err != nil || n != 4 {
+			t.Errorf("%s groups = %d (%v), want 4", p, n, err)
+		}
+		if n, err := env.Client.Product.Query().Where(product.SellerID(sellerID)).Count(ctx); err != nil || n != 4 {
+			t.Errorf("%s products = %d (%v), want 4", p, n, err)
+		}
+		if g := wfGetGroup(t, env, p, baseGroups[p]); g == nil || g.Version != 4 {
+			t.Errorf("%s base group = %+v, want version 4 after 3 updates", p, g)
+		}
+		var out struct{ Node struct{ Version int } }
+		env.MustDo(p, `query($id: ID!) { node(id: $id) { ... on Product { version } } }`, map[string]any{"id": baseProducts[p]}, &out)
+		if out.Node.Version != 4 {
+			t.Errorf("%s base product version = %d, want 4 after 3 updates", p, out.Node.Version)
+		}
+		for _, kind := range []contact.Kind{contact.KindBusiness, contact.KindPreSales} {
+			cs, err := env.Client.Contact.Query().Where(contact.SellerID(sellerID), contact.KindEQ(kind)).Order(ent.Asc(contact.FieldRevision)).All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var revs []int
+			for _, c := range cs {
+				revs = append(revs, c.Revision)
+			}
+			if !slices.Equal(revs, []int{1, 2}) {
+				t.Errorf("%s %s revisions = %v, want [1 2]", p, kind, revs)
+			}
+		}
+		for _, kind := range []review.Kind{review.KindBusinessContact, review.KindPreSalesInfo} {
+			rs, err := env.Client.Review.Query().Where(review.SellerID(sellerID), review.KindEQ(kind)).All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			statuses := map[review.Status]int{}
+			for _, r := range rs {
+				statuses[r.Status]++
+			}
+			if len(rs) != 2 || statuses[review.StatusPending] != 1 || statuses[review.StatusSuperseded] != 1 {
+				t.Errorf("%s %s reviews: %v, want one PENDING and one SUPERSEDED", p, kind, statuses)
+			}
+		}
+	}
+}
