@@ -99,7 +99,7 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	if cfg.AllowedOperations != nil {
 		srv.Use(allowList(cfg.AllowedOperations))
 	} else {
-		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+		srv.Use(persistedQueries{extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)}})
 	}
 	srv.Use(shapeLimits{})
 	srv.Use(extension.FixedComplexityLimit(complexityLimit))
@@ -112,6 +112,7 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 		return observeOperation(withPreSalesLoader(ctx, cfg.Client), next)
 	})
 	srv.AroundResponses(observeResponse)
+	srv.AroundResponses(capErrors)
 	srv.AroundFields(defaultPageSize)
 
 	timeout := cfg.RequestTimeout
@@ -148,7 +149,7 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 			MaxAge:           int((10 * time.Minute).Seconds()),
 		}).Handler(mux)
 	}
-	return metrics.Middleware(log, h)
+	return metrics.Middleware(log, recoverHTTP(log, h))
 }
 
 // ready answers /readyz: 200 when the database answers, else 503.

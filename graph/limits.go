@@ -9,6 +9,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"servicesupport/ent"
 )
@@ -24,10 +25,12 @@ const (
 	MaxAliases = 30
 	// MaxRootFields caps the top-level fields of one operation.
 	MaxRootFields = 10
-	// MaxFields caps the fields of one operation once its fragments are
-	// expanded, which stops fragment "bombs" (a fragment spreading the next
-	// one twice, n times, selects 2^n fields in a few hundred bytes).
-	MaxFields = 2000
+	// MaxFields caps the fields of one document once its fragments are
+	// expanded. It is checked right after parsing, before validation, whose
+	// overlapping-fields rule is quadratic in the fields of a selection; it
+	// also stops fragment "bombs" (a fragment spreading the next one twice,
+	// n times, selects 2^n fields in a few hundred bytes).
+	MaxFields = 500
 )
 
 // codeQueryTooLarge classifies operations refused by these limits.
@@ -78,8 +81,30 @@ type shapeLimits struct{}
 
 var _ interface {
 	graphql.HandlerExtension
+	graphql.OperationParameterMutator
 	graphql.OperationContextMutator
 } = shapeLimits{}
+
+// MutateOperationParameters implements graphql.OperationParameterMutator:
+// it counts the document's expanded fields before gqlgen validates it.
+func (shapeLimits) MutateOperationParameters(_ context.Context, raw *graphql.RawParams) *gqlerror.Error {
+	if raw.Query == "" {
+		return nil
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: raw.Query}, parserTokenLimit)
+	if err != nil {
+		return nil // gqlgen reports the syntax error itself
+	}
+	w := walker{fragments: map[string]shape{}, defs: doc.Fragments}
+	total := 0
+	for _, op := range doc.Operations {
+		total = min(total+w.selections(op.SelectionSet).fields, MaxFields+1)
+	}
+	if total > MaxFields {
+		return tooLarge("the operation selects more than %d fields once its fragments are expanded", MaxFields)
+	}
+	return nil
+}
 
 // ExtensionName implements graphql.HandlerExtension.
 func (shapeLimits) ExtensionName() string { return "ShapeLimits" }
@@ -100,7 +125,11 @@ func (shapeLimits) MutateOperationContext(_ context.Context, op *graphql.Operati
 	if n := len(op.Operation.SelectionSet); n > MaxRootFields {
 		return tooLarge("the operation has %d root fields; at most %d are allowed", n, MaxRootFields)
 	}
-	w := walker{vars: op.Variables, fragments: map[string]shape{}}
+	vars := op.Variables
+	if vars == nil {
+		vars = map[string]any{}
+	}
+	w := walker{vars: vars, fragments: map[string]shape{}}
 	s := w.selections(op.Operation.SelectionSet)
 	switch {
 	case w.err != nil:
@@ -121,7 +150,11 @@ func (shapeLimits) MutateOperationContext(_ context.Context, op *graphql.Operati
 type walker struct {
 	vars      map[string]any
 	fragments map[string]shape
-	err       *gqlerror.Error
+	// defs resolves spreads of a document that was not validated yet.
+	defs ast.FragmentDefinitionList
+	// visiting guards against fragment cycles in such a document.
+	visiting map[string]bool
+	err      *gqlerror.Error
 }
 
 // selections measures a selection set.
@@ -147,8 +180,13 @@ func (w *walker) selections(set ast.SelectionSet) shape {
 			s = w.selections(sel.SelectionSet)
 		case *ast.FragmentSpread:
 			memo, seen := w.fragments[sel.Name]
-			if !seen && sel.Definition != nil {
-				memo = w.selections(sel.Definition.SelectionSet)
+			if def := w.definition(sel); !seen && def != nil && !w.visiting[sel.Name] {
+				if w.visiting == nil {
+					w.visiting = map[string]bool{}
+				}
+				w.visiting[sel.Name] = true
+				memo = w.selections(def.SelectionSet)
+				delete(w.visiting, sel.Name)
 				w.fragments[sel.Name] = memo
 			}
 			s = memo
@@ -162,9 +200,17 @@ func (w *walker) selections(set ast.SelectionSet) shape {
 	return out
 }
 
+// definition finds the fragment a spread names.
+func (w *walker) definition(sel *ast.FragmentSpread) *ast.FragmentDefinition {
+	if sel.Definition != nil {
+		return sel.Definition
+	}
+	return w.defs.ForName(sel.Name)
+}
+
 // checkPage refuses first or last over MaxPageSize or below zero.
 func (w *walker) checkPage(f *ast.Field) {
-	if w.err != nil || f.Definition == nil {
+	if w.err != nil || f.Definition == nil || w.vars == nil {
 		return
 	}
 	args := f.ArgumentMap(w.vars)

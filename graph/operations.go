@@ -11,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"servicesupport/auth"
@@ -164,4 +165,36 @@ func (c *cacheHeaderWriter) Write(b []byte) (int, error) {
 		c.WriteHeader(http.StatusOK)
 	}
 	return c.ResponseWriter.Write(b)
+}
+
+// persistedQueries wraps gqlgen's automatic persisted queries so that a bad
+// APQ request (a hash that does not match its query, an unknown version)
+// is a classified client error with a 4xx status.
+type persistedQueries struct {
+	extension.AutomaticPersistedQuery
+}
+
+// MutateOperationParameters implements graphql.OperationParameterMutator.
+func (p persistedQueries) MutateOperationParameters(ctx context.Context, raw *graphql.RawParams) *gqlerror.Error {
+	err := p.AutomaticPersistedQuery.MutateOperationParameters(ctx, raw)
+	if err != nil && err.Extensions["code"] == nil {
+		errcode.Set(err, codeBadPersistedQuery)
+	}
+	return err
+}
+
+// maxErrors caps the errors of one response: a request with thousands of
+// mistakes gets the first ones, not a huge answer.
+const maxErrors = 20
+
+// capErrors trims a response's error list to maxErrors.
+func capErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp != nil && len(resp.Errors) > maxErrors {
+		resp.Errors = append(resp.Errors[:maxErrors:maxErrors], &gqlerror.Error{
+			Message:    fmt.Sprintf("%d more errors were left out", len(resp.Errors)-maxErrors),
+			Extensions: map[string]any{"code": CodeBadUserInput},
+		})
+	}
+	return resp
 }

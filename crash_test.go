@@ -1,0 +1,393 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"servicesupport/auth"
+)
+
+// Bounds of the crash test's load.
+const (
+	crashWorkers     = 8
+	crashMaxRequests = 2000
+	crashMaxLoad     = 3 * time.Second
+	// The server is killed after crashKillAfter or crashKillAtRequests
+	// requests, whichever comes first, while the workers keep sending.
+	crashKillAfter      = 1500 * time.Millisecond
+	crashKillAtRequests = 1000
+)
+
+// crashSecret signs the crash test's tokens: the server is not in dev mode.
+const crashSecret = "crash-test-secret-of-at-least-32-bytes!"
+
+// TestNoAcknowledgedWriteLost starts the real server binary, runs
+// concurrent createProduct mutations, kills the server with SIGKILL in the
+// middle of the load, restarts it on the same data folder and checks that
+// every mutation that got a successful answer is there, with its name.
+func TestNoAcknowledgedWriteLost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server binary; skipped with -short")
+	}
+	bin := crashBuildServer(t)
+	dataDir := t.TempDir()
+
+	first := crashStartServer(t, bin, dataDir)
+	admin := crashToken(t, "crash-admin", "admin", "")
+	var created struct {
+		CreateSeller struct {
+			Seller     *struct{ ID string }
+			UserErrors []struct{ Code, Message string }
+		}
+	}
+	if err := crashPost(context.Background(), http.DefaultClient, first.url, admin,
+		`mutation { createSeller(input: {accountID: "crash-acct", name: "Crash Co"}) { seller { id } userErrors { code message } } }`,
+		nil, &created); err != nil {
+		t.Fatalf("createSeller: %v", err)
+	}
+	if created.CreateSeller.Seller == nil {
+		t.Fatalf("createSeller: %+v", created.CreateSeller.UserErrors)
+	}
+	seller := crashToken(t, "crash-seller", "seller", "crash-acct")
+
+	// The load: each worker creates products until the server dies, the
+	// request budget is spent or the time is up.
+	var (
+		mu       sync.Mutex
+		acked    = map[string]string{} // product ID → name
+		issued   atomic.Int64
+		failures atomic.Int64
+		killed   atomic.Bool
+	)
+	ctx, stop := context.WithTimeout(context.Background(), crashMaxLoad)
+	defer stop()
+	client := &http.Client{Timeout: 5 * time.Second}
+	var wg sync.WaitGroup
+	for w := range crashWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil && !killed.Load(); i++ {
+				if issued.Add(1) > crashMaxRequests {
+					return
+				}
+				name := fmt.Sprintf("crash-%d-%d", w, i)
+				var out struct {
+					CreateProduct struct {
+						Product *struct {
+							ID   string
+							Name string
+						}
+						UserErrors []struct{ Code string }
+					}
+				}
+				err := crashPost(ctx, client, first.url, seller,
+					`mutation($in: CreateProductInput!) { createProduct(input: $in) { product { id name } userErrors { code } } }`,
+					map[string]any{"in": map[string]any{"name": name}}, &out)
+				p := out.CreateProduct.Product
+				if err != nil || p == nil || len(out.CreateProduct.UserErrors) > 0 || p.Name != name {
+					failures.Add(1)
+					continue
+				}
+				mu.Lock()
+				acked[p.ID] = name
+				mu.Unlock()
+			}
+		}()
+	}
+
+	// Kill the server mid-load.
+	killAt := time.Now().Add(crashKillAfter)
+	for time.Now().Before(killAt) && issued.Load() < crashKillAtRequests {
+		time.Sleep(5 * time.Millisecond)
+	}
+	mu.Lock()
+	ackedAtKill := len(acked)
+	mu.Unlock()
+	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("SIGKILL: %v", err)
+	}
+	<-first.exited
+	killed.Store(true)
+	wg.Wait()
+	sent := min(issued.Load(), crashMaxRequests)
+	if ackedAtKill == 0 || len(acked) == 0 {
+		t.Fatalf("no mutation was acknowledged before the kill (%d sent, %d failed)", sent, failures.Load())
+	}
+	if failures.Load() == 0 {
+		t.Logf("warning: no request failed: the kill may not have hit the load mid-flight")
+	}
+
+	// Restart on the same data and read every product of the seller.
+	second := crashStartServer(t, bin, dataDir)
+	found := crashListProducts(t, second.url, seller)
+	var lost, renamed []string
+	for id, name := range acked {
+		got, ok := found[id]
+		switch {
+		case !ok:
+			lost = append(lost, id+" ("+name+")")
+		case got != name:
+			renamed = append(renamed, fmt.Sprintf("%s: %q, acknowledged as %q", id, got, name))
+		}
+	}
+	t.Logf("requests sent %d, acknowledged %d (%d by the kill), failed %d; after the restart %d acknowledged products found of %d, %d products in all",
+		sent, len(acked), ackedAtKill, failures.Load(), len(acked)-len(lost), len(acked), len(found))
+	if len(lost) > 0 {
+		t.Errorf("%d acknowledged products are lost: %s", len(lost), crashFirst(lost, 20))
+	}
+	if len(renamed) > 0 {
+		t.Errorf("%d products changed: %s", len(renamed), crashFirst(renamed, 20))
+	}
+	// Unacknowledged writes may or may not have landed, but nothing beyond
+	// what was sent can exist.
+	if int64(len(found)) > sent {
+		t.Errorf("%d products exist but only %d were sent", len(found), sent)
+	}
+	for id, name := range found {
+		if _, ok := acked[id]; !ok && !strings.HasPrefix(name, "crash-") {
+			t.Errorf("unexpected product %s %q", id, name)
+		}
+	}
+}
+
+// crashServer is a running server process.
+type crashServer struct {
+	cmd    *exec.Cmd
+	url    string
+	exited chan struct{}
+}
+
+// crashBuildServer builds the server binary into a temporary folder.
+func crashBuildServer(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "servicesupport")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// crashFreeAddr is a loopback address whose port was free just now.
+func crashFreeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// crashLog collects a server's output.
+type crashLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *crashLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// tail is the end of the log.
+func (l *crashLog) tail(n int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.b.String()
+	if len(s) > n {
+		s = "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// crashStartServer starts the binary on dataDir, outside dev mode, and
+// waits until it answers GraphQL; the test's cleanup kills it.
+func crashStartServer(t *testing.T, bin, dataDir string) *crashServer {
+	t.Helper()
+	addr := crashFreeAddr(t)
+	var env []string
+	for _, kv := range os.Environ() {
+		switch name, _, _ := strings.Cut(kv, "="); name {
+		case "AUTH_JWT_SECRET", "DATABASE_URL", "DATA_DIR", "ADDR", "GRAPHQL_INTROSPECTION", "CORS_ALLOWED_ORIGINS":
+			continue
+		}
+		env = append(env, kv)
+	}
+	env = append(env, "DATA_DIR="+dataDir, "ADDR="+addr, "AUTH_JWT_SECRET="+crashSecret)
+	logs := &crashLog{}
+	s := &crashServer{cmd: exec.Command(bin), url: "http://" + addr + "/graphql", exited: make(chan struct{})}
+	s.cmd.Env = env
+	s.cmd.Stdout = logs
+	s.cmd.Stderr = logs
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		_ = s.cmd.Wait()
+		close(s.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-s.exited:
+		default:
+			_ = s.cmd.Process.Kill()
+			<-s.exited
+		}
+		if t.Failed() {
+			t.Logf("server output (end):\n%s", logs.tail(4000))
+		}
+	})
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var out struct {
+			Viewer struct{ Role string }
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := crashPost(ctx, http.DefaultClient, s.url, "", `{ viewer { role } }`, nil, &out)
+		cancel()
+		if err == nil && out.Viewer.Role == "ANONYMOUS" {
+			return s
+		}
+		select {
+		case <-s.exited:
+			t.Fatalf("the server exited before it was ready:\n%s", logs.tail(4000))
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server was not ready within 30s (%v):\n%s", err, logs.tail(4000))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// crashToken mints a token with the server's secret.
+func crashToken(t *testing.T, sub, role, account string) string {
+	t.Helper()
+	tok, err := auth.Mint([]byte(crashSecret), sub, role, account, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// crashPost posts one GraphQL operation and decodes its data into out; an
+// HTTP error, a non-200 status or any GraphQL error is an error.
+func crashPost(ctx context.Context, client *http.Client, url, token, query string, vars map[string]any, out any) error {
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d: %.300s", resp.StatusCode, raw)
+	}
+	var r struct {
+		Data   json.RawMessage
+		Errors []struct{ Message string }
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return fmt.Errorf("decoding %.300s: %w", raw, err)
+	}
+	if len(r.Errors) > 0 {
+		return errors.New(r.Errors[0].Message)
+	}
+	return json.Unmarshal(r.Data, out)
+}
+
+// crashListProducts reads every product of the token's seller, 100 at a
+// time, as ID → name.
+func crashListProducts(t *testing.T, url, token string) map[string]string {
+	t.Helper()
+	found := map[string]string{}
+	var after any
+	for page := 0; ; page++ {
+		if page > crashMaxRequests/100+10 {
+			t.Fatalf("paging does not end after %d pages", page)
+		}
+		var out struct {
+			Viewer struct {
+				Seller struct {
+					Products struct {
+						TotalCount int
+						PageInfo   struct {
+							HasNextPage bool
+							EndCursor   *string
+						}
+						Edges []struct {
+							Node struct{ ID, Name string }
+						}
+					}
+				}
+			}
+		}
+		err := crashPost(context.Background(), http.DefaultClient, url, token,
+			`query($after: Cursor) { viewer { seller { products(first: 100, after: $after) {
+				totalCount pageInfo { hasNextPage endCursor } edges { node { id name } } } } } }`,
+			map[string]any{"after": after}, &out)
+		if err != nil {
+			t.Fatalf("listing products: %v", err)
+		}
+		ps := out.Viewer.Seller.Products
+		for _, e := range ps.Edges {
+			if _, dup := found[e.Node.ID]; dup {
+				t.Errorf("product %s listed twice", e.Node.ID)
+			}
+			found[e.Node.ID] = e.Node.Name
+		}
+		if !ps.PageInfo.HasNextPage {
+			if len(found) != ps.TotalCount {
+				t.Errorf("paged through %d products, totalCount says %d", len(found), ps.TotalCount)
+			}
+			return found
+		}
+		if ps.PageInfo.EndCursor == nil {
+			t.Fatal("hasNextPage without an endCursor")
+		}
+		after = *ps.PageInfo.EndCursor
+	}
+}
+
+// crashFirst joins the first n items of list.
+func crashFirst(list []string, n int) string {
+	if len(list) > n {
+		return strings.Join(list[:n], ", ") + fmt.Sprintf(" … (%d more)", len(list)-n)
+	}
+	return strings.Join(list, ", ")
+}
