@@ -337,12 +337,8 @@ func TestBrowserProductPage(t *testing.T) {
 	if c := calls.snapshot()[0]; !strings.Contains(c.Body, "__schema") {
 		t.Errorf("GraphiQL's first request is not its introspection query: %s", short(c.Body))
 	} else if c.Status != http.StatusOK {
-		// A gap of the API, not of the page: graph's MaxDepth also counts
-		// the nesting of the standard introspection query (15 levels, for
-		// ofType chains), so GraphiQL gets no schema and has no docs or
-		// completion; queries still run. Make this an error once the API
-		// lets introspection through in dev mode.
-		t.Logf("note: the API refused GraphiQL's introspection query with %d; the IDE has no schema (docs, completion)", c.Status)
+		// Without its schema GraphiQL has no docs and no completion.
+		t.Errorf("the API refused GraphiQL's introspection query with %d", c.Status)
 	}
 
 	out := run("product page")
