@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestHelpListsEverySetting checks that --help lists each setting with its
+// environment variable and default, and never prints the secret.
+func TestHelpListsEverySetting(t *testing.T) {
+	t.Setenv("AUTH_JWT_SECRET", "super-secret-value")
+	t.Setenv("ADDR", "127.0.0.1:9999")
+	var s settings
+	fs, _ := flagSet("servicesupport", &s)
+	var out bytes.Buffer
+	fs.SetOutput(&out)
+	if err := fs.Parse([]string{"--help"}); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("--help: %v", err)
+	}
+	help := out.String()
+	for _, want := range []string{
+		"-addr", "(env ADDR)", `(default "127.0.0.1:9999")`,
+		"-data-dir", "(env DATA_DIR)", `(default "data")`,
+		"-database-url", "(env DATABASE_URL)",
+		"-auth-jwt-secret", "(env AUTH_JWT_SECRET",
+		"-cors-allowed-origins", "(env CORS_ALLOWED_ORIGINS)",
+		"-graphql-introspection", "(env GRAPHQL_INTROSPECTION)",
+		"-graphiql", "(env GRAPHIQL)",
+		"-allowed-operations", "(env ALLOWED_OPERATIONS)",
+		"-request-timeout", "(env REQUEST_TIMEOUT)", "(default 10s)",
+		"-log-format", "(env LOG_FORMAT)",
+	} {
+		if !strings.Contains(help, want) {
+			t.Errorf("--help lacks %q:\n%s", want, help)
+		}
+	}
+	if strings.Contains(help, "super-secret-value") {
+		t.Errorf("--help prints the secret:\n%s", help)
+	}
+}
+
+// TestFlagsAndEnvironment checks that the environment sets defaults and a
+// flag overrides them.
+func TestFlagsAndEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("DATA_DIR", dir)
+	t.Setenv("AUTH_JWT_SECRET", "from-env")
+	t.Setenv("REQUEST_TIMEOUT", "3s")
+	t.Setenv("CORS_ALLOWED_ORIGINS", "https://a.example, https://b.example")
+	s, _, err := loadSettings("servicesupport", []string{"--addr", "127.0.0.1:7777", "--graphiql"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.addr != "127.0.0.1:7777" || !s.graphiql || s.secret != "from-env" || s.devMode ||
+		s.requestTimeout != 3*time.Second || len(s.origins) != 2 || s.origins[1] != "https://b.example" ||
+		s.databaseURL != "file:"+dir+"/servicesupport.db" {
+		t.Errorf("settings: %+v", s)
+	}
+	t.Setenv("AUTH_JWT_SECRET", "")
+	s, _, err = loadSettings("servicesupport", []string{"--auth-jwt-secret", "from-flag"})
+	if err != nil || s.secret != "from-flag" || s.devMode {
+		t.Errorf("flag secret: %+v, %v", s, err)
+	}
+	s, _, err = loadSettings("servicesupport", nil)
+	if err != nil || !s.devMode || s.secret == "" {
+		t.Errorf("dev mode: %+v, %v", s, err)
+	}
+}
