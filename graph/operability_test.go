@@ -260,3 +260,42 @@ func TestOperabilityAllowList(t *testing.T) {
 
 // adminCreateSeller is the operation the ops environment registers sellers with.
 const adminCreateSeller = `mutation($a: String!, $n: String!) { createSeller(input: {accountID: $a, name: $n}) { seller { id } ` + userErrorFields + ` } }`
+
+// TestIntrospectionAndSuggestions checks that introspection and "Did you
+// mean" suggestions are on in dev mode only, unless introspection is turned
+// on by configuration.
+func TestIntrospectionAndSuggestions(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name                       string
+		dev, introspection         bool
+		wantSchema, wantSuggestion bool
+	}{
+		{"production", false, false, false, false},
+		{"production with introspection", false, true, true, false},
+		{"dev mode", true, false, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := newOpsEnv(t, func(c *graph.HandlerConfig) {
+				c.DevMode, c.Introspection = tc.dev, tc.introspection
+			})
+			post := func(q string) string {
+				b, _ := json.Marshal(map[string]string{"query": q})
+				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(b))
+				req.Header.Set("Content-Type", "application/json")
+				return o.serve(req).Body.String()
+			}
+			schema := post(`{ __schema { queryType { name } } }`)
+			if got := strings.Contains(schema, `"queryType":{"name":"Query"}`); got != tc.wantSchema {
+				t.Errorf("introspection answered %s", schema)
+			}
+			typo := post(`{ prodcts { totalCount } }`)
+			if !strings.Contains(typo, "GRAPHQL_VALIDATION_FAILED") {
+				t.Fatalf("typo answered %s", typo)
+			}
+			if got := strings.Contains(typo, "Did you mean"); got != tc.wantSuggestion {
+				t.Errorf("suggestion shown = %v, want %v: %s", got, tc.wantSuggestion, typo)
+			}
+		})
+	}
+}
