@@ -27,7 +27,7 @@ const productList = `query($n: Int!) { products(first: $n) {
 
 // seedCatalog releases n products spread over several sellers, each with its
 // own approved pre-sales info and group.
-func seedCatalog(t *testing.T, env *Env, n int) {
+func seedCatalog(t testing.TB, env *Env, n int) {
 	t.Helper()
 	const sellers = 5
 	for s := 0; s < sellers; s++ {
