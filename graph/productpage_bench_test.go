@@ -15,7 +15,9 @@ func BenchmarkProductPage(b *testing.B) {
 	env := NewEnv(b)
 	seedCatalog(b, env, 50)
 	var first struct {
-		Products struct{ Edges []struct{ Node struct{ ID string } } }
+		Products struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	env.MustDo(Anonymous, `{ products(first: 1) { edges { node { id } } } }`, nil, &first)
 	id := first.Products.Edges[0].Node.ID
