@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"servicesupport/auth"
 )
 
 // TestHelpListsEverySetting checks that --help lists each setting with its
@@ -51,7 +55,7 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	t.Setenv("AUTH_JWT_SECRET", "from-env")
 	t.Setenv("REQUEST_TIMEOUT", "3s")
 	t.Setenv("CORS_ALLOWED_ORIGINS", "https://a.example, https://b.example")
-	s, _, err := loadSettings("servicesupport", []string{"--addr", "127.0.0.1:7777", "--graphiql"})
+	s, _, err := loadSettings("servicesupport", []string{"--addr", "127.0.0.1:7777", "--graphiql"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,12 +65,39 @@ func TestFlagsAndEnvironment(t *testing.T) {
 		t.Errorf("settings: %+v", s)
 	}
 	t.Setenv("AUTH_JWT_SECRET", "")
-	s, _, err = loadSettings("servicesupport", []string{"--auth-jwt-secret", "from-flag"})
+	s, _, err = loadSettings("servicesupport", []string{"--auth-jwt-secret", "from-flag"}, nil)
 	if err != nil || s.secret != "from-flag" || s.devMode {
 		t.Errorf("flag secret: %+v, %v", s, err)
 	}
-	s, _, err = loadSettings("servicesupport", nil)
+	s, _, err = loadSettings("servicesupport", nil, nil)
 	if err != nil || !s.devMode || s.secret == "" {
 		t.Errorf("dev mode: %+v, %v", s, err)
+	}
+}
+
+// TestTokenUsesTheServerFlags checks that `token` signs with the secret given
+// by flag, as the server would verify it.
+func TestTokenUsesTheServerFlags(t *testing.T) {
+	t.Setenv("AUTH_JWT_SECRET", "")
+	dir := t.TempDir()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = w
+	err = mintToken([]string{"--role", "admin", "--auth-jwt-secret", "flag-secret", "--data-dir", dir})
+	os.Stdout = stdout
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(r)
+	v, err := auth.Parse([]byte("flag-secret"), strings.TrimSpace(string(out)), nil)
+	if err != nil || v.Role != auth.RoleAdmin {
+		t.Fatalf("token %q: %v", out, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("token with a secret wrote to the data folder: %v", entries)
 	}
 }

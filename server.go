@@ -89,10 +89,14 @@ func flagSet(name string, s *settings) (*flag.FlagSet, *string) {
 }
 
 // loadSettings reads flags and environment; without a secret the server is
-// in dev mode, with a random secret kept in the data folder.
-func loadSettings(name string, args []string) (settings, *flag.FlagSet, error) {
+// in dev mode, with a random secret kept in the data folder. extra, when not
+// nil, declares a sub-command's own flags on the same set.
+func loadSettings(name string, args []string, extra func(*flag.FlagSet)) (settings, *flag.FlagSet, error) {
 	var s settings
 	fs, origins := flagSet(name, &s)
+	if extra != nil {
+		extra(fs)
+	}
 	if err := fs.Parse(args); err != nil {
 		return s, fs, err
 	}
@@ -135,7 +139,7 @@ func run(args []string) error {
 	if len(args) > 0 && args[0] == "token" {
 		return mintToken(args[1:])
 	}
-	s, _, err := loadSettings("servicesupport", args)
+	s, _, err := loadSettings("servicesupport", args, nil)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
@@ -147,30 +151,28 @@ func run(args []string) error {
 
 // mintToken prints a token signed with the server's secret.
 func mintToken(args []string) error {
-	var s settings
-	fs, _ := flagSet("token", &s)
-	role := fs.String("role", "seller", "seller, reviewer or admin")
-	account := fs.String("account", "", "the seller's account ID (sellers)")
-	subject := fs.String("sub", "", "the subject (default: derived from role and account)")
-	ttl := fs.Duration("ttl", 24*time.Hour, "how long the token is valid")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
+	var role, account, subject string
+	var ttl time.Duration
+	s, _, err := loadSettings("token", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&role, "role", "seller", "seller, reviewer or admin")
+		fs.StringVar(&account, "account", "", "the seller's account ID (sellers)")
+		fs.StringVar(&subject, "sub", "", "the subject (default: derived from role and account)")
+		fs.DurationVar(&ttl, "ttl", 24*time.Hour, "how long the token is valid")
+	})
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
 	}
-	s, _, err := loadSettings("token", fs.Args())
 	if err != nil {
 		return err
 	}
-	sub := *subject
+	sub := subject
 	if sub == "" {
-		sub = *role + ":" + *account
-		if *account == "" {
-			sub = *role
+		sub = role + ":" + account
+		if account == "" {
+			sub = role
 		}
 	}
-	token, err := auth.Mint([]byte(s.secret), sub, *role, *account, *ttl, time.Now())
+	token, err := auth.Mint([]byte(s.secret), sub, role, account, ttl, time.Now())
 	if err != nil {
 		return err
 	}
