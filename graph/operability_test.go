@@ -191,9 +191,15 @@ func TestOperabilityPersistedQueriesAndCaching(t *testing.T) {
 		req.Header.Set("Content-Type", "application/json")
 		return o.serve(req)
 	}
-	// Unknown hash → PERSISTED_QUERY_NOT_FOUND; then register; then GET by hash.
+	// Unknown hash → PERSISTED_QUERY_NOT_FOUND (never cached, even over
+	// GET); then register; then GET by hash.
 	if rec := post(apqBody("", hash)); !strings.Contains(rec.Body.String(), "PERSISTED_QUERY_NOT_FOUND") {
 		t.Fatalf("unknown hash: %d %s", rec.Code, rec.Body)
+	}
+	miss := url.Values{"extensions": {`{"persistedQuery":{"version":1,"sha256Hash":"` + hash + `"}}`}}
+	if rec := o.serve(httptest.NewRequest(http.MethodGet, "/graphql?"+miss.Encode(), nil)); !strings.Contains(rec.Body.String(), "PERSISTED_QUERY_NOT_FOUND") ||
+		rec.Header().Get("Cache-Control") != "no-store" {
+		t.Fatalf("unknown hash over GET: Cache-Control %q, body %s", rec.Header().Get("Cache-Control"), rec.Body)
 	}
 	if rec := post(apqBody(query, hash)[:len(apqBody(query, hash))-1] + `,"variables":{"id":"` + w.ReleasedID + `"}}`); rec.Code != 200 || !strings.Contains(rec.Body.String(), "Acme Compute") {
 		t.Fatalf("registering: %d %s", rec.Code, rec.Body)

@@ -119,9 +119,11 @@ func observeOperation(ctx context.Context, next graphql.OperationHandler) graphq
 // observeResponse records whether the response carried errors.
 func observeResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
-	if resp != nil && len(resp.Errors) > 0 {
-		telemetry.FromContext(ctx).SetOutcome(telemetry.OutcomeError)
+	outcome := telemetry.OutcomeOK
+	if resp == nil || len(resp.Errors) > 0 {
+		outcome = telemetry.OutcomeError
 	}
+	telemetry.FromContext(ctx).SetOutcome(outcome)
 	return resp
 }
 
@@ -147,8 +149,11 @@ type cacheHeaderWriter struct {
 func (c *cacheHeaderWriter) WriteHeader(status int) {
 	if !c.wroteHeader {
 		c.wroteHeader = true
+		// Only an executed operation without errors is cached: errors met
+		// before execution (an unknown persisted query) never reach
+		// observeResponse, so their outcome stays unset.
 		ok := c.cacheable && status == http.StatusOK &&
-			telemetry.FromContext(c.r.Context()).Outcome() == ""
+			telemetry.FromContext(c.r.Context()).Outcome() == telemetry.OutcomeOK
 		if ok {
 			c.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", anonymousCacheSeconds))
 			c.Header().Add("Vary", "Authorization")
