@@ -4,8 +4,11 @@ import (
 	"context"
 	"sync"
 
+	"entgo.io/ent/dialect/sql"
+
 	"servicesupport/ent"
 	"servicesupport/ent/contact"
+	"servicesupport/ent/predicate"
 	"servicesupport/ent/seller"
 	"servicesupport/graph/model"
 	"servicesupport/policy"
@@ -70,7 +73,7 @@ func (l *preSalesLoader) load(ctx context.Context, sellerID int) (*model.PreSale
 	// The projection is public by design; the product it hangs off was
 	// already checked by the product's own privacy policy.
 	contacts, err := l.client.Contact.Query().
-		Where(contact.HasPreSalesContactOfWith(seller.IDIn(ids...))).
+		Where(currentPreSalesOf(ids)).
 		Select(contact.FieldSellerID, contact.FieldPhone, contact.FieldEmail).
 		All(policy.System(ctx))
 	if err != nil {
@@ -104,4 +107,16 @@ func watchProducts() ent.Interceptor {
 			return v, err
 		})
 	})
+}
+
+// currentPreSalesOf matches the current pre-sales contacts of the sellers,
+// as "id IN (SELECT pre_sales_contact_id FROM sellers WHERE id IN …)" so that
+// SQLite looks contacts up by primary key (ent's HasEdgeWith would be an
+// EXISTS over every contact revision).
+func currentPreSalesOf(sellerIDs []int) predicate.Contact {
+	return func(s *sql.Selector) {
+		t := sql.Table(seller.Table)
+		s.Where(sql.In(s.C(contact.FieldID),
+			sql.Select(t.C(seller.FieldPreSalesContactID)).From(t).Where(sql.InInts(t.C(seller.FieldID), sellerIDs...))))
+	}
 }

@@ -121,6 +121,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{ProductsColumns[9], ProductsColumns[5]},
 			},
+			{
+				Name:    "product_after_sales_group_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{ProductsColumns[8], ProductsColumns[5]},
+			},
 		},
 	}
 	// ReviewsColumns holds the columns for the "reviews" table.
@@ -185,6 +190,11 @@ var (
 				Name:    "review_status_due_at",
 				Unique:  false,
 				Columns: []*schema.Column{ReviewsColumns[2], ReviewsColumns[6]},
+			},
+			{
+				Name:    "review_seller_id_submitted_at",
+				Unique:  false,
+				Columns: []*schema.Column{ReviewsColumns[12], ReviewsColumns[5]},
 			},
 		},
 	}

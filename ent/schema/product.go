@@ -86,6 +86,9 @@ func (Product) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("status"),
 		index.Fields("seller_id", "status"),
+		// Group visibility ("selected by a released product") and the
+		// group's products look products up by group.
+		index.Fields("after_sales_group_id", "status"),
 	}
 }
 

@@ -123,6 +123,8 @@ func (Review) Indexes() []ent.Index {
 			Unique().
 			Annotations(entsql.IndexWhere("status = 'PENDING'")),
 		index.Fields("status", "due_at"),
+		// A seller's reviews (its privacy filter and connection).
+		index.Fields("seller_id", "submitted_at"),
 	}
 }
 
