@@ -1,17 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,10 +38,9 @@ func TestNoAcknowledgedWriteLost(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server binary; skipped with -short")
 	}
-	bin := crashBuildServer(t)
 	dataDir := t.TempDir()
 
-	first := crashStartServer(t, bin, dataDir)
+	first := crashStartServer(t, dataDir)
 	admin := crashToken(t, "crash-admin", "admin", "")
 	var created struct {
 		CreateSeller struct {
@@ -55,7 +48,7 @@ func TestNoAcknowledgedWriteLost(t *testing.T) {
 			UserErrors []struct{ Code, Message string }
 		}
 	}
-	if err := crashPost(context.Background(), http.DefaultClient, first.url, admin,
+	if err := crashPost(context.Background(), http.DefaultClient, first.url("/graphql"), admin,
 		`mutation { createSeller(input: {accountID: "crash-acct", name: "Crash Co"}) { seller { id } userErrors { code message } } }`,
 		nil, &created); err != nil {
 		t.Fatalf("createSeller: %v", err)
@@ -96,7 +89,7 @@ func TestNoAcknowledgedWriteLost(t *testing.T) {
 						UserErrors []struct{ Code string }
 					}
 				}
-				err := crashPost(ctx, client, first.url, seller,
+				err := crashPost(ctx, client, first.url("/graphql"), seller,
 					`mutation($in: CreateProductInput!) { createProduct(input: $in) { product { id name } userErrors { code } } }`,
 					map[string]any{"in": map[string]any{"name": name}}, &out)
 				p := out.CreateProduct.Product
@@ -119,10 +112,8 @@ func TestNoAcknowledgedWriteLost(t *testing.T) {
 	mu.Lock()
 	ackedAtKill := len(acked)
 	mu.Unlock()
-	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatalf("SIGKILL: %v", err)
-	}
-	<-first.exited
+	first.signal(t, syscall.SIGKILL)
+	first.wait(0)
 	killed.Store(true)
 	wg.Wait()
 	sent := min(issued.Load(), crashMaxRequests)
@@ -134,8 +125,8 @@ func TestNoAcknowledgedWriteLost(t *testing.T) {
 	}
 
 	// Restart on the same data and read every product of the seller.
-	second := crashStartServer(t, bin, dataDir)
-	found := crashListProducts(t, second.url, seller)
+	second := crashStartServer(t, dataDir)
+	found := crashListProducts(t, second.url("/graphql"), seller)
 	var lost, renamed []string
 	for id, name := range acked {
 		got, ok := found[id]
@@ -166,119 +157,26 @@ func TestNoAcknowledgedWriteLost(t *testing.T) {
 	}
 }
 
-// crashServer is a running server process.
-type crashServer struct {
-	cmd    *exec.Cmd
-	url    string
-	exited chan struct{}
-}
-
-// crashBuildServer builds the server binary into a temporary folder.
-func crashBuildServer(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "servicesupport")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// crashFreeAddr is a loopback address whose port was free just now.
-func crashFreeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// crashLog collects a server's output.
-type crashLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *crashLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// tail is the end of the log.
-func (l *crashLog) tail(n int) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := l.b.String()
-	if len(s) > n {
-		s = "…" + s[len(s)-n:]
-	}
-	return s
-}
-
 // crashStartServer starts the binary on dataDir, outside dev mode, and
-// waits until it answers GraphQL; the test's cleanup kills it.
-func crashStartServer(t *testing.T, bin, dataDir string) *crashServer {
+// waits until it answers GraphQL.
+func crashStartServer(t *testing.T, dataDir string) *server {
 	t.Helper()
-	addr := crashFreeAddr(t)
-	var env []string
-	for _, kv := range os.Environ() {
-		switch name, _, _ := strings.Cut(kv, "="); name {
-		case "AUTH_JWT_SECRET", "DATABASE_URL", "DATA_DIR", "ADDR", "GRAPHQL_INTROSPECTION", "CORS_ALLOWED_ORIGINS":
-			continue
-		}
-		env = append(env, kv)
-	}
-	env = append(env, "DATA_DIR="+dataDir, "ADDR="+addr, "AUTH_JWT_SECRET="+crashSecret)
-	logs := &crashLog{}
-	s := &crashServer{cmd: exec.Command(bin), url: "http://" + addr + "/graphql", exited: make(chan struct{})}
-	s.cmd.Env = env
-	s.cmd.Stdout = logs
-	s.cmd.Stderr = logs
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		_ = s.cmd.Wait()
-		close(s.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-s.exited:
-		default:
-			_ = s.cmd.Process.Kill()
-			<-s.exited
-		}
-		if t.Failed() {
-			t.Logf("server output (end):\n%s", logs.tail(4000))
-		}
-	})
-
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	s := startServer(t, dataDir, "AUTH_JWT_SECRET="+crashSecret)
+	s.waitReady(t, 30*time.Second, func() error {
 		var out struct {
 			Viewer struct{ Role string }
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := crashPost(ctx, http.DefaultClient, s.url, "", `{ viewer { role } }`, nil, &out)
-		cancel()
-		if err == nil && out.Viewer.Role == "ANONYMOUS" {
-			return s
+		defer cancel()
+		if err := crashPost(ctx, http.DefaultClient, s.url("/graphql"), "", `{ viewer { role } }`, nil, &out); err != nil {
+			return err
 		}
-		select {
-		case <-s.exited:
-			t.Fatalf("the server exited before it was ready:\n%s", logs.tail(4000))
-		default:
+		if out.Viewer.Role != "ANONYMOUS" {
+			return fmt.Errorf("viewer role %q, want ANONYMOUS", out.Viewer.Role)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the server was not ready within 30s (%v):\n%s", err, logs.tail(4000))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
+	return s
 }
 
 // crashToken mints a token with the server's secret.
@@ -294,36 +192,12 @@ func crashToken(t *testing.T, sub, role, account string) string {
 // crashPost posts one GraphQL operation and decodes its data into out; an
 // HTTP error, a non-200 status or any GraphQL error is an error.
 func crashPost(ctx context.Context, client *http.Client, url, token, query string, vars map[string]any, out any) error {
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("status %d: %.300s", resp.StatusCode, raw)
-	}
 	var r struct {
 		Data   json.RawMessage
 		Errors []struct{ Message string }
 	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return fmt.Errorf("decoding %.300s: %w", raw, err)
+	if err := postGraphQL(ctx, client, url, token, query, vars, &r); err != nil {
+		return err
 	}
 	if len(r.Errors) > 0 {
 		return errors.New(r.Errors[0].Message)

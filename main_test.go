@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,7 +14,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -190,18 +187,16 @@ var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0
 // product page query must all work as printed.
 func TestDevModeStart(t *testing.T) {
 	t.Parallel()
-	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "servicesupport")
-	if out, err := exec.Command("go", "build", "-buildvcs=false", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	addr := freeAddr(t)
-	env := devEnv(filepath.Join(tmp, "data"), addr)
+	srv := startServer(t, filepath.Join(t.TempDir(), "data"))
+	inQuery := false
+	banner := srv.readUntil(t, 60*time.Second, "the product page query", func(line string) bool {
+		if strings.HasPrefix(line, "query ProductPage") {
+			inQuery = true
+		}
+		return inQuery && line == "}"
+	})
 
-	srv := startServer(t, bin, env)
-	banner := srv.readUntilQuery(t, 60*time.Second)
-
-	if want := "GraphiQL:  http://" + addr + "/"; !strings.Contains(banner, want) {
+	if want := "GraphiQL:  http://" + srv.addr + "/"; !strings.Contains(banner, want) {
 		t.Errorf("dev mode output lacks %q:\n%s", want, banner)
 	}
 	for _, role := range []string{"seller   (demo-seller):", "reviewer:", "admin:"} {
@@ -217,8 +212,16 @@ func TestDevModeStart(t *testing.T) {
 		t.Fatalf("dev mode output lacks the product page query:\n%s", banner)
 	}
 
-	base := "http://" + addr
-	waitUntilServing(t, base+"/graphql")
+	// Dev mode prints its banner just before the listener starts: wait
+	// until the endpoint accepts connections.
+	graphqlURL := srv.url("/graphql")
+	srv.waitReady(t, 15*time.Second, func() error {
+		resp, err := http.Get(graphqlURL + "?query=%7B__typename%7D")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	})
 
 	// The printed query, pasted as is, renders the product page.
 	var page struct {
@@ -230,7 +233,9 @@ func TestDevModeStart(t *testing.T) {
 		}
 		Errors []json.RawMessage
 	}
-	postGraphQL(t, base+"/graphql", "", query, &page)
+	if err := postGraphQL(context.Background(), http.DefaultClient, graphqlURL, "", query, nil, &page); err != nil {
+		t.Fatal(err)
+	}
 	if len(page.Errors) > 0 || page.Data.Product == nil {
 		t.Fatalf("product page query: errors %s, product %+v", page.Errors, page.Data.Product)
 	}
@@ -239,8 +244,8 @@ func TestDevModeStart(t *testing.T) {
 	}
 
 	// `token` mints with the secret dev mode keeps in the data folder.
-	tokenCmd := exec.Command(bin, "token", "--role", "seller", "--account", "demo-seller")
-	tokenCmd.Env = env
+	tokenCmd := exec.Command(srv.bin, "token", "--role", "seller", "--account", "demo-seller")
+	tokenCmd.Env = srv.env
 	out, err := tokenCmd.Output()
 	if err != nil {
 		t.Fatalf("token: %v", err)
@@ -258,13 +263,15 @@ func TestDevModeStart(t *testing.T) {
 		}
 		Errors []json.RawMessage
 	}
-	postGraphQL(t, base+"/graphql", token, `{ viewer { role seller { accountID } } }`, &me)
+	if err := postGraphQL(context.Background(), http.DefaultClient, graphqlURL, token, `{ viewer { role seller { accountID } } }`, nil, &me); err != nil {
+		t.Fatal(err)
+	}
 	if v := me.Data.Viewer; len(me.Errors) > 0 || v.Role != "SELLER" || v.Seller == nil || v.Seller.AccountID != "demo-seller" {
 		t.Errorf("viewer with a minted token: errors %s, viewer %+v", me.Errors, v)
 	}
 
 	// GraphiQL is served at /.
-	resp, err := http.Get(base + "/")
+	resp, err := http.Get(srv.url("/"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,147 +283,11 @@ func TestDevModeStart(t *testing.T) {
 	}
 
 	// SIGTERM shuts the server down cleanly.
-	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-srv.exited:
-		if srv.err != nil {
-			t.Errorf("after SIGTERM the server exited with %v", srv.err)
-		}
-	case <-time.After(10 * time.Second):
+	srv.signal(t, syscall.SIGTERM)
+	if exited, err := srv.wait(10 * time.Second); !exited {
 		t.Errorf("the server did not exit within 10s of SIGTERM")
-	}
-}
-
-// freeAddr returns a loopback address with a port that was free just now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// devEnv is the environment of a dev-mode server: this one without the
-// server's own settings, plus a data folder and an address.
-func devEnv(dataDir, addr string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		switch name, _, _ := strings.Cut(kv, "="); name {
-		case "AUTH_JWT_SECRET", "DATABASE_URL", "DATA_DIR", "ADDR", "GRAPHQL_INTROSPECTION", "CORS_ALLOWED_ORIGINS":
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, "DATA_DIR="+dataDir, "ADDR="+addr)
-}
-
-// server is a running server binary.
-type server struct {
-	cmd    *exec.Cmd
-	lines  chan string // stdout, line by line
-	stdout *syncBuffer
-	stderr *syncBuffer
-	exited chan struct{} // closed when the process has exited
-	err    error         // Wait's result, once exited is closed
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-// startServer runs bin with env; the test's cleanup kills it if it is still
-// running.
-func startServer(t *testing.T, bin string, env []string) *server {
-	t.Helper()
-	s := &server{
-		cmd:    exec.Command(bin),
-		lines:  make(chan string, 1024),
-		stdout: &syncBuffer{},
-		stderr: &syncBuffer{},
-		exited: make(chan struct{}),
-	}
-	s.cmd.Env = env
-	s.cmd.Stderr = s.stderr
-	pipe, err := s.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	read := make(chan struct{})
-	go func() {
-		defer close(read)
-		defer close(s.lines)
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			s.stdout.Write(append(sc.Bytes(), '\n'))
-			select {
-			case s.lines <- sc.Text():
-			default: // nobody listens any more; the copy in stdout is kept
-			}
-		}
-	}()
-	go func() {
-		<-read // Wait closes the pipe: read it to the end first
-		s.err = s.cmd.Wait()
-		close(s.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-s.exited:
-		default:
-			_ = s.cmd.Process.Kill()
-			<-s.exited
-		}
-		if t.Failed() {
-			t.Logf("server stdout:\n%s\nserver stderr:\n%s", s.stdout.String(), s.stderr.String())
-		}
-	})
-	return s
-}
-
-// readUntilQuery returns the server's stdout up to the end of the printed
-// product page query.
-func (s *server) readUntilQuery(t *testing.T, timeout time.Duration) string {
-	t.Helper()
-	deadline := time.After(timeout)
-	var out strings.Builder
-	inQuery := false
-	for {
-		select {
-		case line, ok := <-s.lines:
-			if !ok {
-				t.Fatalf("the server stopped before printing the product page query; stdout:\n%s\nstderr:\n%s", out.String(), s.stderr.String())
-			}
-			out.WriteString(line + "\n")
-			if strings.HasPrefix(line, "query ProductPage") {
-				inQuery = true
-			}
-			if inQuery && line == "}" {
-				return out.String()
-			}
-		case <-deadline:
-			t.Fatalf("no product page query within %s; stdout:\n%s\nstderr:\n%s", timeout, out.String(), s.stderr.String())
-		}
+	} else if err != nil {
+		t.Errorf("after SIGTERM the server exited with %v", err)
 	}
 }
 
@@ -432,52 +303,4 @@ func productPageQuery(out string) string {
 		return ""
 	}
 	return out[start : start+end+2]
-}
-
-// waitUntilServing waits until url accepts connections; dev mode prints its
-// banner just before the listener starts.
-func waitUntilServing(t *testing.T, url string) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get(url + "?query=%7B__typename%7D")
-		if err == nil {
-			resp.Body.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not serving after 15s: %v", url, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// postGraphQL posts a query (with a bearer token unless it is empty) and
-// decodes the JSON answer into out.
-func postGraphQL(t *testing.T, url, token, query string, out any) {
-	t.Helper()
-	body, _ := json.Marshal(map[string]string{"query": query})
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST %s: status %d: %s", url, resp.StatusCode, raw)
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		t.Fatalf("decoding %s: %v", raw, err)
-	}
 }

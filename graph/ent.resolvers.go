@@ -19,7 +19,10 @@ func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}
-	return nodeFor(ctx, n), err
+	if err != nil {
+		return nil, err
+	}
+	return r.nodeFor(ctx, n)
 }
 
 // Nodes is the resolver for the nodes field.
@@ -33,7 +36,9 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 		if err != nil && !ent.IsNotFound(err) {
 			return nil, err
 		}
-		out[i] = nodeFor(ctx, n)
+		if out[i], err = r.nodeFor(ctx, n); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

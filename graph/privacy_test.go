@@ -434,17 +434,19 @@ func (w privWorld) objects() []privObject {
 	return []privObject{
 		{name: "released product", id: w.ReleasedID, typename: "Product", visible: privEveryone},
 		{name: "draft product", id: w.DraftID, typename: "Product", visible: privAcmeSide},
-		{name: "removed product", id: w.RemovedID, typename: "Product", visible: privAcmeSide},
+		// "The owner still reads its REMOVED products; nobody else does."
+		{name: "removed product", id: w.RemovedID, typename: "Product", visible: privPersonas(Owner)},
 		{name: "hidden product", id: w.HiddenID, typename: "Product", visible: privAcmeSide},
 		{name: "product in review", id: w.InReviewID, typename: "Product", visible: privAcmeSide},
 		{name: "rejected product", id: w.RejectedID, typename: "Product", visible: privAcmeSide},
 		{name: "third seller's draft", id: w.LoneDraftID, typename: "Product", visible: privStaffOnly},
 		{name: "other's released product", id: w.OtherReleasedID, typename: "Product", visible: privEveryone},
 		{name: "other's draft product", id: w.OtherDraftID, typename: "Product", visible: privGlobex},
-		{name: "group of a released product", id: w.GroupID, typename: "CustomerServiceGroup", visible: privEveryone},
+		// Others read a group only as a released product's afterSalesGroup.
+		{name: "group of a released product", id: w.GroupID, typename: "CustomerServiceGroup", visible: privAcmeSide},
 		{name: "group of a hidden product only", id: w.HiddenGroupID, typename: "CustomerServiceGroup", visible: privAcmeSide},
 		{name: "group selected by no product", id: w.LoneGroupID, typename: "CustomerServiceGroup", visible: privAcmeSide},
-		{name: "other's group of a released product", id: w.OtherGroupID, typename: "CustomerServiceGroup", visible: privEveryone},
+		{name: "other's group of a released product", id: w.OtherGroupID, typename: "CustomerServiceGroup", visible: privGlobex},
 		{name: "approved pre-sales contact", id: w.PreSalesContactID, typename: "Contact", visible: privAcmeSide},
 		{name: "pending pre-sales contact", id: w.PendingContactID, typename: "Contact", visible: privAcmeSide},
 		{name: "approved business contact", id: w.BusinessContactID, typename: "Contact", visible: privAcmeSide},
@@ -620,9 +622,15 @@ func TestPrivacyNestedEdges(t *testing.T) {
 		"customerServiceGroups":[{"id":{OG}}],
 		"products":{"totalCount":2,"edges":[{"node":{"id":{OR}}},{"node":{"id":{OD}}}]},
 		"reviews":{"totalCount":2,"edges":[{"node":{"id":{OPSRv}}},{"node":{"id":{ORRv}}}]}}`
+	// Staff read everything but the owner's REMOVED product.
+	acmeStaffSeller := strings.Replace(strings.Replace(acmePrivateSeller,
+		`"totalCount":6,`, `"totalCount":5,`, 1), `{"node":{"id":{Rm}}},`, ``, 1)
 	acmeSeller := func(p Persona) string {
-		if privAcmeSide[p] {
+		switch {
+		case p == Owner:
 			return acmePrivateSeller
+		case privAcmeSide[p]:
+			return acmeStaffSeller
 		}
 		return acmePublicSeller
 	}
@@ -633,9 +641,13 @@ func TestPrivacyNestedEdges(t *testing.T) {
 		return globexPublicSeller
 	}
 	acmeGroup := func(p Persona) string {
-		if privAcmeSide[p] {
+		switch {
+		case p == Owner:
 			return `{"id":{G},"seller":{"id":{OS},"accountID":"acme"},
 				"products":{"totalCount":5,"edges":[{"node":{"id":{R}}},{"node":{"id":{D}}},{"node":{"id":{Rm}}},{"node":{"id":{IR}}},{"node":{"id":{Rj}}}]}}`
+		case privAcmeSide[p]:
+			return `{"id":{G},"seller":{"id":{OS},"accountID":"acme"},
+				"products":{"totalCount":4,"edges":[{"node":{"id":{R}}},{"node":{"id":{D}}},{"node":{"id":{IR}}},{"node":{"id":{Rj}}}]}}`
 		}
 		return `{"id":{G},"seller":{"id":{OS},"accountID":null},"products":{"totalCount":1,"edges":[{"node":{"id":{R}}}]}}`
 	}
@@ -669,12 +681,12 @@ func TestPrivacyNestedEdges(t *testing.T) {
 			if !privAcmeSide[p] {
 				return `{"product":null}`
 			}
-			return `{"product":{"id":{D},"status":"DRAFT","seller":` + acmePrivateSeller + `,"afterSalesGroup":` + acmeGroup(p) +
+			return `{"product":{"id":{D},"status":"DRAFT","seller":` + acmeSeller(p) + `,"afterSalesGroup":` + acmeGroup(p) +
 				`,"preSalesInfo":{"phone":"+861065529988","email":"presales@acme.example"}}}`
 		}},
 		{"removed product", `query($id: ID!) { product(id: $id) { id status seller { id } afterSalesGroup { id } } }`,
 			map[string]any{"id": w.RemovedID}, func(p Persona) string {
-				if !privAcmeSide[p] {
+				if p != Owner {
 					return `{"product":null}`
 				}
 				return `{"product":{"id":{Rm},"status":"REMOVED","seller":{"id":{OS}},"afterSalesGroup":{"id":{G}}}}`
@@ -701,9 +713,19 @@ func TestPrivacyNestedEdges(t *testing.T) {
 				return `{"node":` + globexSeller(p) + `}`
 			}},
 		{"group node", `query($id: ID!) { node(id: $id) { ... on CustomerServiceGroup { ` + groupFields + ` } } }`,
-			map[string]any{"id": w.GroupID}, func(p Persona) string { return `{"node":` + acmeGroup(p) + `}` }},
+			map[string]any{"id": w.GroupID}, func(p Persona) string {
+				if !privAcmeSide[p] {
+					return `{"node":null}` // others read a group only as a released product's group
+				}
+				return `{"node":` + acmeGroup(p) + `}`
+			}},
 		{"other's group node", `query($id: ID!) { node(id: $id) { ... on CustomerServiceGroup { ` + groupFields + ` } } }`,
-			map[string]any{"id": w.OtherGroupID}, func(p Persona) string { return `{"node":` + globexGroup(p) + `}` }},
+			map[string]any{"id": w.OtherGroupID}, func(p Persona) string {
+				if !privGlobex[p] {
+					return `{"node":null}`
+				}
+				return `{"node":` + globexGroup(p) + `}`
+			}},
 		{"hidden product's group node", `query($id: ID!) { node(id: $id) { ... on CustomerServiceGroup { ` + groupFields + ` } } }`,
 			map[string]any{"id": w.HiddenGroupID}, func(p Persona) string {
 				if !privAcmeSide[p] {
@@ -763,9 +785,16 @@ func TestPrivacyNestedEdges(t *testing.T) {
 			nil, func(p Persona) string {
 				acme := func(id, group string, groupProducts int) string {
 					if privAcmeSide[p] {
+						sellerProducts := 6
+						if p != Owner { // staff do not read the REMOVED product
+							sellerProducts--
+							if group == "{G}" {
+								groupProducts--
+							}
+						}
 						return fmt.Sprintf(`{"node":{"id":%s,"seller":{"id":{OS},"accountID":"acme","preSalesInfo":{"id":{PSC}},"businessContact":{"id":{BC}},
-							"reviews":{"totalCount":7},"products":{"totalCount":6},"customerServiceGroups":[{"id":{G}},{"id":{HG}},{"id":{LG}}]},
-							"afterSalesGroup":{"id":%s,"products":{"totalCount":%d}}}}`, id, group, groupProducts)
+							"reviews":{"totalCount":7},"products":{"totalCount":%d},"customerServiceGroups":[{"id":{G}},{"id":{HG}},{"id":{LG}}]},
+							"afterSalesGroup":{"id":%s,"products":{"totalCount":%d}}}}`, id, sellerProducts, group, groupProducts)
 					}
 					return fmt.Sprintf(`{"node":{"id":%s,"seller":{"id":{OS},"accountID":null,"preSalesInfo":null,"businessContact":null,
 						"reviews":{"totalCount":0},"products":{"totalCount":1},"customerServiceGroups":[{"id":{G}}]},
@@ -783,8 +812,11 @@ func TestPrivacyNestedEdges(t *testing.T) {
 				}
 				var edges []string
 				if privAcmeSide[p] {
-					edges = append(edges, acme("{R}", "{G}", 5), acme("{D}", "{G}", 5), acme("{Rm}", "{G}", 5), acme("{H}", "{HG}", 1),
-						acme("{IR}", "{G}", 5), acme("{Rj}", "{G}", 5))
+					edges = append(edges, acme("{R}", "{G}", 5), acme("{D}", "{G}", 5))
+					if p == Owner {
+						edges = append(edges, acme("{Rm}", "{G}", 5))
+					}
+					edges = append(edges, acme("{H}", "{HG}", 1), acme("{IR}", "{G}", 5), acme("{Rj}", "{G}", 5))
 				} else {
 					edges = append(edges, acme("{R}", "{G}", 1))
 				}
@@ -824,7 +856,7 @@ func (w privWorld) products() []privProduct {
 	return []privProduct{
 		{"R", "Acme Compute", "RELEASED", true, privEveryone},
 		{"D", "Acme Draft", "DRAFT", false, privAcmeSide},
-		{"Rm", "Acme Removed", "REMOVED", false, privAcmeSide},
+		{"Rm", "Acme Removed", "REMOVED", false, privPersonas(Owner)},
 		{"H", "Acme Hidden", "HIDDEN", true, privAcmeSide},
 		{"IR", "Acme Pending", "IN_REVIEW", false, privAcmeSide},
 		{"Rj", "Acme Rejected", "REJECTED", false, privAcmeSide},
@@ -1128,7 +1160,7 @@ func TestPrivacyPreSalesInfo(t *testing.T) {
 		review: node(id: $rv) { ... on Review { contact { contactAddress } } } }`,
 		map[string]any{"id": w.ReleasedID, "g": w.GroupID, "c": w.PreSalesContactID, "rv": w.PreSalesReviewID})
 	privJSONEq(t, r.Data, `{"product":{"seller":{"preSalesInfo":null,"businessContact":null},"afterSalesGroup":{"seller":{"preSalesInfo":null}}},
-		"group":{"seller":{"preSalesInfo":null}},"contact":null,"review":null}`)
+		"group":null,"contact":null,"review":null}`)
 }
 
 // TestPrivacyPreSalesInfoFollowsApproval: once the pending revision is

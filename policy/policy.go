@@ -65,14 +65,24 @@ func CustomerServiceGroup() ent.Policy {
 	}
 }
 
-// Product: the owner (even when removed) and staff read it; others read only
-// released products. Only the owner changes it; review decisions change its
-// status as a System side effect.
+// Product: the owner reads all of its products, removed ones included;
+// staff read every product that is not removed; others read only released
+// products. Only the owner changes it; review decisions change its status
+// as a System side effect.
 func Product() ent.Policy {
 	return privacy.Policy{
-		Query: readRules(func(v *auth.Viewer) entql.P {
-			return entql.Or(ownedBy(v), released)
-		}),
+		Query: privacy.QueryPolicy{
+			privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+				v := auth.FromContext(ctx)
+				switch {
+				case v.IsStaff():
+					f.Where(entql.FieldNEQ("status", "REMOVED"))
+				default:
+					f.Where(entql.Or(ownedBy(v), released))
+				}
+				return privacy.Allow
+			}),
+		},
 		Mutation: privacy.MutationPolicy{ownerCreates(), ownerChanges(), privacy.AlwaysDenyRule()},
 	}
 }
