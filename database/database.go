@@ -35,12 +35,18 @@ import (
 var sqliteDefaults = map[string]string{
 	"_journal_mode": "WAL",
 	"_busy_timeout": "10000",
-	"_fk":           "1",
-	"_txlock":       "immediate",
 	"_synchronous":  "FULL",
 }
 
-// SQLiteURL completes a SQLite URL ("file:path?...") with the defaults.
+// sqliteRequired are applied whatever the URL says: the group limit, the
+// revision numbers and the review decisions rely on them.
+var sqliteRequired = map[string]string{
+	"_fk":     "1",
+	"_txlock": "immediate",
+}
+
+// SQLiteURL completes a SQLite URL ("file:path?...") with the defaults and
+// the settings the server cannot run without.
 func SQLiteURL(raw string) (string, error) {
 	path, query, _ := strings.Cut(raw, "?")
 	values, err := url.ParseQuery(query)
@@ -51,6 +57,10 @@ func SQLiteURL(raw string) (string, error) {
 		if !values.Has(k) {
 			values.Set(k, v)
 		}
+	}
+	values.Del("_foreign_keys") // the long spelling of _fk
+	for k, v := range sqliteRequired {
+		values.Set(k, v)
 	}
 	return path + "?" + values.Encode(), nil
 }
