@@ -87,10 +87,9 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 		Resolvers:  resolvers,
 		Complexity: complexity(),
 	}))
-	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetQueryCache(pagedDocuments{lru.New[*ast.QueryDocument](1000)})
 	srv.SetParserTokenLimit(parserTokenLimit)
 	srv.SetDisableSuggestion(!cfg.DevMode)
 	if cfg.DevMode || cfg.Introspection {
@@ -101,7 +100,7 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	} else {
 		srv.Use(persistedQueries{extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)}})
 	}
-	srv.Use(shapeLimits{})
+	srv.Use(&shapeLimits{small: lru.New[bool](1000)})
 	srv.Use(extension.FixedComplexityLimit(complexityLimit))
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
@@ -186,8 +185,9 @@ func sellerOf(client *ent.Client) auth.SellerResolver {
 	}
 }
 
-// defaultPageSize gives a connection asked for without first or last the
-// documented default page size.
+// defaultPageSize gives a connection whose first and last are both null
+// (variables given as null; absent arguments are filled in by
+// pagedDocuments) the documented default page size.
 func defaultPageSize(ctx context.Context, next graphql.Resolver) (any, error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Args != nil {
 		first, hasFirst := fc.Args["first"].(*int)

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"entgo.io/contrib/entgql"
@@ -55,6 +56,9 @@ func complexity() ComplexityRoot {
 	c.Seller.Reviews = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ReviewOrder) int {
 		return pageCost(child, first, last)
 	}
+	c.Query.Nodes = func(child int, ids []int) int {
+		return 1 + len(ids)*max(child, 1)
+	}
 	c.CustomerServiceGroup.Products = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ProductOrder) int {
 		return pageCost(child, first, last)
 	}
@@ -75,20 +79,27 @@ func pageCost(child int, first, last *int) int {
 }
 
 // shapeLimits is a gqlgen extension that refuses operations nesting too
-// deeply, with too many aliases or root fields, or asking for pages over
-// MaxPageSize.
-type shapeLimits struct{}
+// deeply, with too many aliases, root fields or fields, or asking for pages
+// over MaxPageSize.
+type shapeLimits struct {
+	// small remembers documents already found within MaxFields, so the hot
+	// path (the same product-page query again and again) parses once.
+	small graphql.Cache[bool]
+}
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationParameterMutator
 	graphql.OperationContextMutator
-} = shapeLimits{}
+} = &shapeLimits{}
 
 // MutateOperationParameters implements graphql.OperationParameterMutator:
 // it counts the document's expanded fields before gqlgen validates it.
-func (shapeLimits) MutateOperationParameters(_ context.Context, raw *graphql.RawParams) *gqlerror.Error {
+func (l *shapeLimits) MutateOperationParameters(ctx context.Context, raw *graphql.RawParams) *gqlerror.Error {
 	if raw.Query == "" {
+		return nil
+	}
+	if _, ok := l.small.Get(ctx, raw.Query); ok {
 		return nil
 	}
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: raw.Query}, parserTokenLimit)
@@ -103,14 +114,15 @@ func (shapeLimits) MutateOperationParameters(_ context.Context, raw *graphql.Raw
 	if total > MaxFields {
 		return tooLarge("the operation selects more than %d fields once its fragments are expanded", MaxFields)
 	}
+	l.small.Add(ctx, raw.Query, true)
 	return nil
 }
 
 // ExtensionName implements graphql.HandlerExtension.
-func (shapeLimits) ExtensionName() string { return "ShapeLimits" }
+func (*shapeLimits) ExtensionName() string { return "ShapeLimits" }
 
 // Validate implements graphql.HandlerExtension.
-func (shapeLimits) Validate(graphql.ExecutableSchema) error { return nil }
+func (*shapeLimits) Validate(graphql.ExecutableSchema) error { return nil }
 
 // shape is what the walk measures of a selection set.
 type shape struct {
@@ -118,7 +130,7 @@ type shape struct {
 }
 
 // MutateOperationContext implements graphql.OperationContextMutator.
-func (shapeLimits) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {
+func (*shapeLimits) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {
 	if op.Operation == nil {
 		return nil
 	}
@@ -251,5 +263,45 @@ func tooLarge(format string, args ...any) *gqlerror.Error {
 	return &gqlerror.Error{
 		Message:    fmt.Sprintf(format, args...),
 		Extensions: map[string]any{"code": codeQueryTooLarge},
+	}
+}
+
+// pagedDocuments is the query cache. A document entering it gets
+// "first: DefaultPageSize" on every connection field that has neither first
+// nor last: entgql's eager loading of nested connections reads the
+// arguments from the document, and would otherwise load every row. gqlgen
+// adds a document right after validating it, before it is used or shared.
+type pagedDocuments struct {
+	graphql.Cache[*ast.QueryDocument]
+}
+
+// Add implements graphql.Cache.
+func (c pagedDocuments) Add(ctx context.Context, key string, doc *ast.QueryDocument) {
+	for _, op := range doc.Operations {
+		defaultFirst(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		defaultFirst(f.SelectionSet)
+	}
+	c.Cache.Add(ctx, key, doc)
+}
+
+// defaultFirst adds the default page size to connection fields of set.
+func defaultFirst(set ast.SelectionSet) {
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if d := sel.Definition; d != nil && d.Arguments.ForName("first") != nil && d.Arguments.ForName("last") != nil &&
+				sel.Arguments.ForName("first") == nil && sel.Arguments.ForName("last") == nil {
+				sel.Arguments = append(sel.Arguments, &ast.Argument{
+					Name:     "first",
+					Value:    &ast.Value{Kind: ast.IntValue, Raw: strconv.Itoa(DefaultPageSize), Position: sel.Position},
+					Position: sel.Position,
+				})
+			}
+			defaultFirst(sel.SelectionSet)
+		case *ast.InlineFragment:
+			defaultFirst(sel.SelectionSet)
+		}
 	}
 }
