@@ -123,7 +123,6 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Type: "Seller",
 		Fields: map[string]*sqlgraph.FieldSpec{
 			seller.FieldCreatedAt:         {Type: field.TypeTime, Column: seller.FieldCreatedAt},
-			seller.FieldUpdatedAt:         {Type: field.TypeTime, Column: seller.FieldUpdatedAt},
 			seller.FieldAccountID:         {Type: field.TypeString, Column: seller.FieldAccountID},
 			seller.FieldName:              {Type: field.TypeString, Column: seller.FieldName},
 			seller.FieldBusinessContactID: {Type: field.TypeInt, Column: seller.FieldBusinessContactID},
@@ -926,11 +925,6 @@ func (f *SellerFilter) WhereID(p entql.IntP) {
 // WhereCreatedAt applies the entql time.Time predicate on the created_at field.
 func (f *SellerFilter) WhereCreatedAt(p entql.TimeP) {
 	f.Where(p.Field(seller.FieldCreatedAt))
-}
-
-// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
-func (f *SellerFilter) WhereUpdatedAt(p entql.TimeP) {
-	f.Where(p.Field(seller.FieldUpdatedAt))
 }
 
 // WhereAccountID applies the entql string predicate on the account_id field.

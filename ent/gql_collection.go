@@ -959,11 +959,6 @@ func (_q *SellerQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, seller.FieldCreatedAt)
 				fieldSeen[seller.FieldCreatedAt] = struct{}{}
 			}
-		case "updatedAt":
-			if _, ok := fieldSeen[seller.FieldUpdatedAt]; !ok {
-				selectedFields = append(selectedFields, seller.FieldUpdatedAt)
-				fieldSeen[seller.FieldUpdatedAt] = struct{}{}
-			}
 		case "name":
 			if _, ok := fieldSeen[seller.FieldName]; !ok {
 				selectedFields = append(selectedFields, seller.FieldName)

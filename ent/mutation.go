@@ -4382,7 +4382,6 @@ type SellerMutation struct {
 	typ                            string
 	id                             *int
 	created_at                     *time.Time
-	updated_at                     *time.Time
 	account_id                     *string
 	name                           *string
 	clearedFields                  map[string]struct{}
@@ -4539,42 +4538,6 @@ func (m *SellerMutation) OldCreatedAt(ctx context.Context) (v time.Time, err err
 // ResetCreatedAt resets all changes to the "created_at" field.
 func (m *SellerMutation) ResetCreatedAt() {
 	m.created_at = nil
-}
-
-// SetUpdatedAt sets the "updated_at" field.
-func (m *SellerMutation) SetUpdatedAt(t time.Time) {
-	m.updated_at = &t
-}
-
-// UpdatedAt returns the value of the "updated_at" field in the mutation.
-func (m *SellerMutation) UpdatedAt() (r time.Time, exists bool) {
-	v := m.updated_at
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldUpdatedAt returns the old "updated_at" field's value of the Seller entity.
-// If the Seller object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SellerMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
-	}
-	return oldValue.UpdatedAt, nil
-}
-
-// ResetUpdatedAt resets all changes to the "updated_at" field.
-func (m *SellerMutation) ResetUpdatedAt() {
-	m.updated_at = nil
 }
 
 // SetAccountID sets the "account_id" field.
@@ -5051,12 +5014,9 @@ func (m *SellerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SellerMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 5)
 	if m.created_at != nil {
 		fields = append(fields, seller.FieldCreatedAt)
-	}
-	if m.updated_at != nil {
-		fields = append(fields, seller.FieldUpdatedAt)
 	}
 	if m.account_id != nil {
 		fields = append(fields, seller.FieldAccountID)
@@ -5080,8 +5040,6 @@ func (m *SellerMutation) Field(name string) (ent.Value, bool) {
 	switch name {
 	case seller.FieldCreatedAt:
 		return m.CreatedAt()
-	case seller.FieldUpdatedAt:
-		return m.UpdatedAt()
 	case seller.FieldAccountID:
 		return m.AccountID()
 	case seller.FieldName:
@@ -5101,8 +5059,6 @@ func (m *SellerMutation) OldField(ctx context.Context, name string) (ent.Value, 
 	switch name {
 	case seller.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
-	case seller.FieldUpdatedAt:
-		return m.OldUpdatedAt(ctx)
 	case seller.FieldAccountID:
 		return m.OldAccountID(ctx)
 	case seller.FieldName:
@@ -5126,13 +5082,6 @@ func (m *SellerMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCreatedAt(v)
-		return nil
-	case seller.FieldUpdatedAt:
-		v, ok := value.(time.Time)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetUpdatedAt(v)
 		return nil
 	case seller.FieldAccountID:
 		v, ok := value.(string)
@@ -5231,9 +5180,6 @@ func (m *SellerMutation) ResetField(name string) error {
 	switch name {
 	case seller.FieldCreatedAt:
 		m.ResetCreatedAt()
-		return nil
-	case seller.FieldUpdatedAt:
-		m.ResetUpdatedAt()
 		return nil
 	case seller.FieldAccountID:
 		m.ResetAccountID()

@@ -20,8 +20,6 @@ type Seller struct {
 	ID int `json:"id,omitempty"`
 	// When the object was created (RFC 3339).
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// When the object was last changed (RFC 3339).
-	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// AccountID holds the value of the "account_id" field.
 	AccountID string `json:"account_id,omitempty"`
 	// Public company name, shown on product pages.
@@ -129,7 +127,7 @@ func (*Seller) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case seller.FieldAccountID, seller.FieldName:
 			values[i] = new(sql.NullString)
-		case seller.FieldCreatedAt, seller.FieldUpdatedAt:
+		case seller.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -157,12 +155,6 @@ func (_m *Seller) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field created_at", values[i])
 			} else if value.Valid {
 				_m.CreatedAt = value.Time
-			}
-		case seller.FieldUpdatedAt:
-			if value, ok := values[i].(*sql.NullTime); !ok {
-				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
-			} else if value.Valid {
-				_m.UpdatedAt = value.Time
 			}
 		case seller.FieldAccountID:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -258,9 +250,6 @@ func (_m *Seller) String() string {
 	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
-	builder.WriteString(", ")
-	builder.WriteString("updated_at=")
-	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
 	builder.WriteString(", ")
 	builder.WriteString("account_id=")
 	builder.WriteString(_m.AccountID)

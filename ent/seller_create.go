@@ -38,20 +38,6 @@ func (_c *SellerCreate) SetNillableCreatedAt(v *time.Time) *SellerCreate {
 	return _c
 }
 
-// SetUpdatedAt sets the "updated_at" field.
-func (_c *SellerCreate) SetUpdatedAt(v time.Time) *SellerCreate {
-	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *SellerCreate) SetNillableUpdatedAt(v *time.Time) *SellerCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
-	return _c
-}
-
 // SetAccountID sets the "account_id" field.
 func (_c *SellerCreate) SetAccountID(v string) *SellerCreate {
 	_c.mutation.SetAccountID(v)
@@ -206,13 +192,6 @@ func (_c *SellerCreate) defaults() error {
 		v := seller.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if seller.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized seller.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := seller.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
 	return nil
 }
 
@@ -220,9 +199,6 @@ func (_c *SellerCreate) defaults() error {
 func (_c *SellerCreate) check() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Seller.created_at"`)}
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Seller.updated_at"`)}
 	}
 	if _, ok := _c.mutation.AccountID(); !ok {
 		return &ValidationError{Name: "account_id", err: errors.New(`ent: missing required field "Seller.account_id"`)}
@@ -269,10 +245,6 @@ func (_c *SellerCreate) createSpec() (*Seller, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(seller.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
-	}
-	if value, ok := _c.mutation.UpdatedAt(); ok {
-		_spec.SetField(seller.FieldUpdatedAt, field.TypeTime, value)
-		_node.UpdatedAt = value
 	}
 	if value, ok := _c.mutation.AccountID(); ok {
 		_spec.SetField(seller.FieldAccountID, field.TypeString, value)

@@ -12,7 +12,6 @@ import (
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
 	"servicesupport/ent/seller"
-	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -29,12 +28,6 @@ type SellerUpdate struct {
 // Where appends a list predicates to the SellerUpdate builder.
 func (_u *SellerUpdate) Where(ps ...predicate.Seller) *SellerUpdate {
 	_u.mutation.Where(ps...)
-	return _u
-}
-
-// SetUpdatedAt sets the "updated_at" field.
-func (_u *SellerUpdate) SetUpdatedAt(v time.Time) *SellerUpdate {
-	_u.mutation.SetUpdatedAt(v)
 	return _u
 }
 
@@ -265,9 +258,6 @@ func (_u *SellerUpdate) RemoveReviews(v ...*Review) *SellerUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *SellerUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -293,18 +283,6 @@ func (_u *SellerUpdate) ExecX(ctx context.Context) {
 	}
 }
 
-// defaults sets the default values of the builder before save.
-func (_u *SellerUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if seller.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized seller.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := seller.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
-}
-
 // check runs all checks and user-defined validators on the builder.
 func (_u *SellerUpdate) check() error {
 	if v, ok := _u.mutation.Name(); ok {
@@ -326,9 +304,6 @@ func (_u *SellerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
-	}
-	if value, ok := _u.mutation.UpdatedAt(); ok {
-		_spec.SetField(seller.FieldUpdatedAt, field.TypeTime, value)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(seller.FieldName, field.TypeString, value)
@@ -591,12 +566,6 @@ type SellerUpdateOne struct {
 	mutation *SellerMutation
 }
 
-// SetUpdatedAt sets the "updated_at" field.
-func (_u *SellerUpdateOne) SetUpdatedAt(v time.Time) *SellerUpdateOne {
-	_u.mutation.SetUpdatedAt(v)
-	return _u
-}
-
 // SetName sets the "name" field.
 func (_u *SellerUpdateOne) SetName(v string) *SellerUpdateOne {
 	_u.mutation.SetName(v)
@@ -837,9 +806,6 @@ func (_u *SellerUpdateOne) Select(field string, fields ...string) *SellerUpdateO
 
 // Save executes the query and returns the updated Seller entity.
 func (_u *SellerUpdateOne) Save(ctx context.Context) (*Seller, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -863,18 +829,6 @@ func (_u *SellerUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *SellerUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if seller.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized seller.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := seller.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -915,9 +869,6 @@ func (_u *SellerUpdateOne) sqlSave(ctx context.Context) (_node *Seller, err erro
 				ps[i](selector)
 			}
 		}
-	}
-	if value, ok := _u.mutation.UpdatedAt(); ok {
-		_spec.SetField(seller.FieldUpdatedAt, field.TypeTime, value)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(seller.FieldName, field.TypeString, value)

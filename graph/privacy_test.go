@@ -1290,11 +1290,11 @@ func privExpected(m privMutation, p Persona) privOutcome {
 // Snapshots of everything that a mutation could change, as the owner and
 // as staff read it.
 const (
-	privOwnerSnapshot = `{ viewer { seller { id name updatedAt businessContact { id } preSalesInfo { id }
+	privOwnerSnapshot = `{ viewer { seller { id name businessContact { id } preSalesInfo { id }
 		customerServiceGroups { id name phone email serviceDays serviceHours { start end } timeZone version updatedAt }
 		products(first: 100) { totalCount edges { node { id name summary status version updatedAt releasedAt afterSalesGroup { id } } } }
 		reviews(first: 100) { totalCount edges { node { id kind status decidedBy decidedAt comment contact { id } product { id } } } } } } }`
-	privStaffSnapshot = `{ sellers(first: 100) { totalCount edges { node { id name accountID updatedAt businessContact { id } preSalesInfo { id }
+	privStaffSnapshot = `{ sellers(first: 100) { totalCount edges { node { id name accountID businessContact { id } preSalesInfo { id }
 		customerServiceGroups { id name version updatedAt } } } }
 		products(first: 100) { totalCount edges { node { id name summary status version updatedAt } } }
 		reviews(first: 100) { totalCount edges { node { id status decidedBy decidedAt comment } } } }`

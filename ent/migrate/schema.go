@@ -202,7 +202,6 @@ var (
 	SellersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
-		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "account_id", Type: field.TypeString, Unique: true},
 		{Name: "name", Type: field.TypeString},
 		{Name: "business_contact_id", Type: field.TypeInt, Nullable: true},
@@ -216,13 +215,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "sellers_contacts_business_contact",
-				Columns:    []*schema.Column{SellersColumns[5]},
+				Columns:    []*schema.Column{SellersColumns[4]},
 				RefColumns: []*schema.Column{ContactsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "sellers_contacts_pre_sales_contact",
-				Columns:    []*schema.Column{SellersColumns[6]},
+				Columns:    []*schema.Column{SellersColumns[5]},
 				RefColumns: []*schema.Column{ContactsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},

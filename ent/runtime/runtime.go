@@ -131,12 +131,6 @@ func init() {
 	sellerDescCreatedAt := sellerMixinFields0[0].Descriptor()
 	// seller.DefaultCreatedAt holds the default value on creation for the created_at field.
 	seller.DefaultCreatedAt = sellerDescCreatedAt.Default.(func() time.Time)
-	// sellerDescUpdatedAt is the schema descriptor for updated_at field.
-	sellerDescUpdatedAt := sellerMixinFields0[1].Descriptor()
-	// seller.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	seller.DefaultUpdatedAt = sellerDescUpdatedAt.Default.(func() time.Time)
-	// seller.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	seller.UpdateDefaultUpdatedAt = sellerDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// sellerDescAccountID is the schema descriptor for account_id field.
 	sellerDescAccountID := sellerFields[0].Descriptor()
 	// seller.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.

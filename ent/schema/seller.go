@@ -15,9 +15,10 @@ type Seller struct {
 	ent.Schema
 }
 
-// Mixin of the Seller.
+// Mixin of the Seller: no update time, which anyone who may read a seller's
+// name could otherwise read (it moves when a contact revision is approved).
 func (Seller) Mixin() []ent.Mixin {
-	return []ent.Mixin{Timestamps{}}
+	return []ent.Mixin{CreateTime{}}
 }
 
 // Fields of the Seller.
