@@ -286,19 +286,20 @@ servicesupport — DEV MODE (no AUTH_JWT_SECRET set; secret kept in %s)
 Tokens (valid 30 days). In GraphiQL open "Headers" and paste one as
   {"Authorization": "Bearer <token>"}
 
-  seller   (%s): %s
-  reviewer:          %s
-  admin:             %s
-
-Product page query (no token needed):
-
-%s
-`, filepath.Join(s.dataDir, "jwt-secret"), base, base,
-		demo.SellerAccountID, mint("demo-seller", "seller", demo.SellerAccountID),
-		mint("demo-reviewer", "reviewer", ""),
-		mint("demo-admin", "admin", ""),
-		ProductPageQuery(demo.ProductID))
-	return ProductPageQuery(demo.ProductID), nil
+`, filepath.Join(s.dataDir, "jwt-secret"), base, base)
+	if demo.SellerAccountID != "" {
+		fmt.Printf("  seller   (%s): %s\n", demo.SellerAccountID, mint("demo-seller", "seller", demo.SellerAccountID))
+	}
+	fmt.Printf("  reviewer:          %s\n  admin:             %s\n\n",
+		mint("demo-reviewer", "reviewer", ""), mint("demo-admin", "admin", ""))
+	if demo.ProductID == 0 {
+		// A database seeded by hand: there is no demo product to show.
+		fmt.Println("No released demo product: create one, then query product(id: …) as below.")
+		fmt.Println()
+	}
+	query := ProductPageQuery(demo.ProductID)
+	fmt.Printf("Product page query (no token needed):\n\n%s\n", query)
+	return query, nil
 }
 
 // ProductPageQuery is the product details page's one query.

@@ -134,7 +134,7 @@ func (*shapeLimits) MutateOperationContext(_ context.Context, op *graphql.Operat
 	if op.Operation == nil {
 		return nil
 	}
-	if n := len(op.Operation.SelectionSet); n > MaxRootFields {
+	if n := rootFields(op.Operation.SelectionSet, map[string]bool{}); n > MaxRootFields {
 		return tooLarge("the operation has %d root fields; at most %d are allowed", n, MaxRootFields)
 	}
 	vars := op.Variables
@@ -154,6 +154,26 @@ func (*shapeLimits) MutateOperationContext(_ context.Context, op *graphql.Operat
 		return tooLarge("the operation selects more than %d fields once its fragments are expanded", MaxFields)
 	}
 	return nil
+}
+
+// rootFields counts the fields of a selection set, fragments included (each
+// named fragment once).
+func rootFields(set ast.SelectionSet, seen map[string]bool) int {
+	n := 0
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			n++
+		case *ast.InlineFragment:
+			n += rootFields(sel.SelectionSet, seen)
+		case *ast.FragmentSpread:
+			if !seen[sel.Name] && sel.Definition != nil {
+				seen[sel.Name] = true
+				n += rootFields(sel.Definition.SelectionSet, seen)
+			}
+		}
+	}
+	return n
 }
 
 // walker measures selection sets, each named fragment once (validation has

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -44,6 +45,24 @@ func TestPagedDocumentsDefaultFirst(t *testing.T) {
 		}
 		if first != tc.wantFirst {
 			t.Errorf("%s: first = %#v, want %v", name, first, tc.wantFirst)
+		}
+	}
+}
+
+// TestRootFieldsThroughFragments checks that fragments cannot hide root
+// fields from MaxRootFields.
+func TestRootFieldsThroughFragments(t *testing.T) {
+	schema := NewExecutableSchema(Config{}).Schema()
+	many := "{ ...F } fragment F on Query { a0: viewer { role } a1: viewer { role } a2: viewer { role } a3: viewer { role } a4: viewer { role } a5: viewer { role } a6: viewer { role } a7: viewer { role } a8: viewer { role } a9: viewer { role } a10: viewer { role } }"
+	few := "{ ...F ...F } fragment F on Query { a0: viewer { role } a1: viewer { role } }"
+	for q, wantErr := range map[string]bool{many: true, few: false} {
+		doc, err := gqlparser.LoadQuery(schema, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		op := &graphql.OperationContext{Doc: doc, Operation: doc.Operations[0], Variables: map[string]any{}}
+		if got := (&shapeLimits{}).MutateOperationContext(context.Background(), op); (got != nil) != wantErr {
+			t.Errorf("%s: error %v, want error %v", q, got, wantErr)
 		}
 	}
 }

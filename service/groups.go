@@ -150,7 +150,7 @@ func (s *Service) UpdateCustomerServiceGroup(ctx context.Context, id int, in Gro
 		case ent.IsConstraintError(err):
 			return nameTaken(g.name)
 		case ent.IsNotFound(err):
-			return staleVersion(&cur.Version, cur.Version+1)
+			return changedConcurrently()
 		}
 		return err
 	})
@@ -184,13 +184,8 @@ func (s *Service) DeleteCustomerServiceGroup(ctx context.Context, id int) error 
 			return usererror.New(usererror.InUse, field("id"),
 				"the group is selected by %d product(s): %s", len(users), strings.Join(names, ", "))
 		}
-		// Removed products keep no claim on the group.
-		if _, err := tx.Product.Update().
-			Where(product.AfterSalesGroupID(id), product.StatusEQ(product.StatusRemoved)).
-			ClearAfterSalesGroupID().
-			Save(ctx); err != nil {
-			return err
-		}
+		// Removed products keep no claim on the group: the foreign key sets
+		// their after_sales_group_id to NULL (ON DELETE SET NULL).
 		return tx.CustomerServiceGroup.DeleteOneID(id).Exec(ctx)
 	})
 }

@@ -123,7 +123,7 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductUpdate) (
 			AddVersion(1).
 			Save(ctx)
 		if ent.IsNotFound(err) {
-			return staleVersion(&p.Version, p.Version+1)
+			return changedConcurrently()
 		}
 		return err
 	})

@@ -100,6 +100,12 @@ func staleVersion(expected *int, actual int) error {
 	return nil
 }
 
+// changedConcurrently is the user error for an update that lost a race with
+// another update of the same object (its version changed under it).
+func changedConcurrently() error {
+	return usererror.New(usererror.Conflict, []string{"id"}, "changed by someone else at the same time: reload and retry")
+}
+
 // strp returns a pointer to s.
 func strp(s string) *string { return &s }
 
