@@ -23,7 +23,12 @@ const (
 	CodeInternal        = "INTERNAL"
 	// CodeBadRequest answers an HTTP request that is not a GraphQL request.
 	CodeBadRequest = "BAD_REQUEST"
+	// CodeTimeout answers work cut short by the request deadline.
+	CodeTimeout = "TIMEOUT"
 )
+
+// timeoutMessage explains a request stopped by its deadline.
+const timeoutMessage = "the request took too long and was stopped"
 
 // errForbidden answers a field the viewer's role may not ask for.
 func errForbidden(ctx context.Context, message string) error {
@@ -66,6 +71,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.Is(err, service.ErrForbidden), errors.Is(err, privacy.Deny):
 			out.Message = "forbidden: " + forbiddenReason(err)
 			out.Extensions = map[string]any{"code": CodeForbidden}
+		case errors.Is(err, context.DeadlineExceeded):
+			out.Message = timeoutMessage
+			out.Extensions = map[string]any{"code": CodeTimeout}
 		case ent.IsNotFound(err):
 			out.Message = "not found"
 			out.Extensions = map[string]any{"code": CodeNotFound}

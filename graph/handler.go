@@ -1,7 +1,9 @@
 package graph
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -206,6 +208,22 @@ func withDeadline(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(service.WithArrival(r.Context(), time.Now()), d)
 		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(&timeoutWriter{ResponseWriter: w, ctx: ctx}, r.WithContext(ctx))
 	})
+}
+
+// timeoutWriter replaces gqlgen's answer to an operation whose deadline
+// passed before it ran (a bare JSON null) with a TIMEOUT error.
+type timeoutWriter struct {
+	http.ResponseWriter
+	ctx context.Context
+}
+
+// Write implements http.ResponseWriter.
+func (t *timeoutWriter) Write(b []byte) (int, error) {
+	if errors.Is(t.ctx.Err(), context.DeadlineExceeded) && string(bytes.TrimSpace(b)) == "null" {
+		writeError(t.ResponseWriter, http.StatusServiceUnavailable, timeoutMessage, CodeTimeout)
+		return len(b), nil
+	}
+	return t.ResponseWriter.Write(b)
 }

@@ -15,9 +15,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"servicesupport/database"
 	"servicesupport/graph"
+	"servicesupport/policy"
 	"servicesupport/telemetry"
 )
 
@@ -303,5 +305,40 @@ func TestIntrospectionAndSuggestions(t *testing.T) {
 				t.Errorf("suggestion shown = %v, want %v: %s", got, tc.wantSuggestion, typo)
 			}
 		})
+	}
+}
+
+// TestRequestDeadline checks that the per-request deadline stops database
+// work: the answer is TIMEOUT, and a mutation cut short writes nothing.
+func TestRequestDeadline(t *testing.T) {
+	t.Parallel()
+	o := newOpsEnv(t, nil)
+	late := graph.NewHandler(graph.HandlerConfig{Client: o.Client, Secret: testSecret, Logger: testLogger, RequestTimeout: time.Nanosecond})
+	post := func(p Persona, q string) string {
+		b, _ := json.Marshal(map[string]string{"query": q})
+		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		if tok := Token(t, p); tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		rec := httptest.NewRecorder()
+		late.ServeHTTP(rec, req)
+		return rec.Body.String()
+	}
+	for _, tc := range []struct {
+		as    Persona
+		query string
+	}{
+		{Anonymous, `{ products { totalCount } }`},
+		{Admin, `mutation { createSeller(input: {accountID: "late", name: "Late Ltd"}) { seller { id } userErrors { code } } }`},
+	} {
+		body := post(tc.as, tc.query)
+		if !strings.Contains(body, `"code":"TIMEOUT"`) || strings.Contains(body, "deadline") {
+			t.Errorf("%s: %s", tc.query, body)
+		}
+	}
+	n, err := o.Client.Seller.Query().Count(policy.System(context.Background()))
+	if err != nil || n != 2 {
+		t.Errorf("sellers after the cut-short mutation: %d, %v (want the 2 of the setup)", n, err)
 	}
 }
