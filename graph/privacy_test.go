@@ -698,34 +698,16 @@ func TestPrivacyNestedEdges(t *testing.T) {
 				}
 				return `{"product":{"id":{H},"status":"HIDDEN","afterSalesGroup":{"id":{HG},"products":{"totalCount":1}}}}`
 			}},
+		// Others read a seller only through a released product, and a group
+		// only as a released product's group: by ID, only its seller's side.
 		{"seller node", `query($id: ID!) { node(id: $id) { ... on Seller { ` + sellerFields + ` } } }`,
-			map[string]any{"id": w.OwnerSellerID}, func(p Persona) string {
-				if !privAcmeSide[p] {
-					return `{"node":null}` // others read a seller only through a released product
-				}
-				return `{"node":` + acmeSeller(p) + `}`
-			}},
+			map[string]any{"id": w.OwnerSellerID}, privNodeFor(privAcmeSide, acmeSeller)},
 		{"other seller node", `query($id: ID!) { node(id: $id) { ... on Seller { ` + sellerFields + ` } } }`,
-			map[string]any{"id": w.OtherSellerID}, func(p Persona) string {
-				if !privGlobex[p] {
-					return `{"node":null}`
-				}
-				return `{"node":` + globexSeller(p) + `}`
-			}},
+			map[string]any{"id": w.OtherSellerID}, privNodeFor(privGlobex, globexSeller)},
 		{"group node", `query($id: ID!) { node(id: $id) { ... on CustomerServiceGroup { ` + groupFields + ` } } }`,
-			map[string]any{"id": w.GroupID}, func(p Persona) string {
-				if !privAcmeSide[p] {
-					return `{"node":null}` // others read a group only as a released product's group
-				}
-				return `{"node":` + acmeGroup(p) + `}`
-			}},
+			map[string]any{"id": w.GroupID}, privNodeFor(privAcmeSide, acmeGroup)},
 		{"other's group node", `query($id: ID!) { node(id: $id) { ... on CustomerServiceGroup { ` + groupFields + ` } } }`,
-			map[string]any{"id": w.OtherGroupID}, func(p Persona) string {
-				if !privGlobex[p] {
-					return `{"node":null}`
-				}
-				return `{"node":` + globexGroup(p) + `}`
-			}},
+			map[string]any{"id": w.OtherGroupID}, privNodeFor(privGlobex, globexGroup)},
 		{"hidden product's group node", `query($id: ID!) { node(id: $id) { ... on CustomerServiceGroup { ` + groupFields + ` } } }`,
 			map[string]any{"id": w.HiddenGroupID}, func(p Persona) string {
 				if !privAcmeSide[p] {
@@ -1659,5 +1641,16 @@ func TestPrivacyErrorsCarryNoSQL(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// privNodeFor expects node(id:) to read as object(p) for the personas of
+// side and as null for everyone else.
+func privNodeFor(side privSet, object func(Persona) string) func(Persona) string {
+	return func(p Persona) string {
+		if !side[p] {
+			return `{"node":null}`
+		}
+		return `{"node":` + object(p) + `}`
 	}
 }
