@@ -47,8 +47,11 @@ const productPage = `query ProductPage($id: ID!) {
 // chromiumInstall is how a machine gets the Chromium the browser test drives.
 const chromiumInstall = "apt-get update && apt-get install -y chromium"
 
-// chromiumPath finds Debian's Chromium, failing the test when it is missing:
-// the browser test is the only proof that the page works, so it never skips.
+// chromiumPath finds Debian's Chromium. In CI (CI=true), which installs it
+// (.ci/run), a missing Chromium fails the test: there the browser test is
+// the proof that the page works. Elsewhere it skips, saying how to install
+// Chromium, because the README promises that `go test ./...` passes on a
+// machine with only Go and a C compiler.
 func chromiumPath(t *testing.T) string {
 	t.Helper()
 	if p, err := exec.LookPath("chromium"); err == nil {
@@ -57,11 +60,10 @@ func chromiumPath(t *testing.T) string {
 	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
 		return "/usr/bin/chromium"
 	}
-	where := "on this machine"
 	if os.Getenv("CI") == "true" {
-		where = "in CI: .ci/run must install it"
+		t.Fatalf("Chromium is not installed in CI: .ci/run must install it (Debian: %s)", chromiumInstall)
 	}
-	t.Fatalf("Chromium is not installed %s; the GraphiQL browser test needs it (Debian: %s)", where, chromiumInstall)
+	t.Skipf("Chromium is not installed on this machine, so the GraphiQL browser test cannot run here (CI runs it; Debian: %s)", chromiumInstall)
 	return ""
 }
 
