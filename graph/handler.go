@@ -109,8 +109,12 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 		log.ErrorContext(ctx, "panic in resolver", "panic", v)
 		return &internalError{}
 	})
-	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return observeOperation(withPreSalesLoader(ctx, cfg.Client), next)
+	srv.AroundOperations(observeOperation)
+	// Each root field gets its own pre-sales loader: a mutation's payload
+	// then never shows a projection loaded before an earlier mutation of the
+	// same operation changed it.
+	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+		return next(withPreSalesLoader(ctx, cfg.Client))
 	})
 	srv.AroundResponses(observeResponse)
 	srv.AroundResponses(capErrors)

@@ -31,7 +31,7 @@ type preSalesLoader struct {
 
 type preSalesKey struct{}
 
-// withPreSalesLoader gives an operation its own loader.
+// withPreSalesLoader gives a root field its own loader.
 func withPreSalesLoader(ctx context.Context, client *ent.Client) context.Context {
 	return context.WithValue(ctx, preSalesKey{}, &preSalesLoader{
 		client:  client,

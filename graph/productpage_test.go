@@ -109,3 +109,37 @@ func TestProductPageStatements(t *testing.T) {
 		t.Errorf("product(id) ran %d statements, want at most 4", page)
 	}
 }
+
+// TestPreSalesInfoFreshWithinOneOperation checks that a mutation's payload
+// shows the pre-sales info as it is after the mutations before it in the
+// same operation, not as an earlier field of the operation loaded it.
+func TestPreSalesInfoFreshWithinOneOperation(t *testing.T) {
+	t.Parallel()
+	env := NewEnv(t)
+	w := env.Seed() // live pre-sales phone +861065529988; pending revision +861065529989
+	first := env.SubmitRelease(Owner, w.DraftID)
+	second := env.SubmitRelease(Owner, env.CreateProduct(Owner, "Acme Second", w.GroupID))
+	var out struct {
+		A, C struct {
+			Review struct {
+				Product struct{ PreSalesInfo struct{ Phone string } }
+			}
+			UserErrors []UserError
+		}
+		B struct{ UserErrors []UserError }
+	}
+	env.MustDo(Reviewer, `mutation($r1: ID!, $ps: ID!, $r2: ID!) {
+		a: approveReview(id: $r1) { review { product { preSalesInfo { phone } } } userErrors { code } }
+		b: approveReview(id: $ps) { userErrors { code } }
+		c: approveReview(id: $r2) { review { product { preSalesInfo { phone } } } userErrors { code } }
+	}`, map[string]any{"r1": first, "ps": w.PendingReviewID, "r2": second}, &out)
+	if len(out.A.UserErrors)+len(out.B.UserErrors)+len(out.C.UserErrors) > 0 {
+		t.Fatalf("user errors: %+v %+v %+v", out.A.UserErrors, out.B.UserErrors, out.C.UserErrors)
+	}
+	if got := out.A.Review.Product.PreSalesInfo.Phone; got != "+861065529988" {
+		t.Errorf("before the new pre-sales info was approved: %s", got)
+	}
+	if got := out.C.Review.Product.PreSalesInfo.Phone; got != "+861065529989" {
+		t.Errorf("after the new pre-sales info was approved: %s, want the new phone", got)
+	}
+}
