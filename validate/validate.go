@@ -69,12 +69,7 @@ type Form struct {
 
 // Err returns nil when no problem was found, else the problems as a
 // usererror.List.
-func (f *Form) Err() error {
-	if len(f.Errors) == 0 {
-		return nil
-	}
-	return f.Errors
-}
+func (f *Form) Err() error { return f.Errors.Err() }
 
 // add records a problem at field+elems. The path is always a fresh slice: the
 // caller's field slice may have spare capacity that a plain append would
