@@ -22,7 +22,7 @@ func main() {
 		entgql.WithSchemaPath("./graph/ent.graphql"),
 		entgql.WithWhereInputs(true),
 		entgql.WithRelaySpec(true),
-		entgql.WithSchemaHook(nonNullLists, describe),
+		entgql.WithSchemaHook(nonNullLists, noEdgeFilters, describe),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
@@ -62,6 +62,27 @@ func nonNullLists(_ *gen.Graph, s *ast.Schema) error {
 			}
 			f.Type.NonNull = true
 		}
+	}
+	return nil
+}
+
+// noEdgeFilters removes edge predicates (hasX, hasXWith) from every where
+// input. They compile to SQL subqueries that privacy filters never see, so
+// "has a product with …" or "has a seller whose account is …" would let a
+// viewer probe rows it may not read. Filters stay on the object's own
+// fields, which its privacy filter already narrows.
+func noEdgeFilters(_ *gen.Graph, s *ast.Schema) error {
+	for name, def := range s.Types {
+		if !strings.HasSuffix(name, "WhereInput") {
+			continue
+		}
+		kept := def.Fields[:0]
+		for _, f := range def.Fields {
+			if !strings.HasPrefix(f.Name, "has") {
+				kept = append(kept, f)
+			}
+		}
+		def.Fields = kept
 	}
 	return nil
 }

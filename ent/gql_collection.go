@@ -202,7 +202,7 @@ func (_q *CustomerServiceGroupQuery) collectField(ctx context.Context, oneNode b
 				path  = append(path, alias)
 				query = (&ProductClient{config: _q.config}).Query()
 			)
-			args := newProductPaginateArgs(fieldArgs(ctx, nil, path...))
+			args := newProductPaginateArgs(fieldArgs(ctx, new(ProductWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -783,7 +783,7 @@ func (_q *SellerQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				path  = append(path, alias)
 				query = (&ProductClient{config: _q.config}).Query()
 			)
-			args := newProductPaginateArgs(fieldArgs(ctx, nil, path...))
+			args := newProductPaginateArgs(fieldArgs(ctx, new(ProductWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -872,7 +872,7 @@ func (_q *SellerQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				path  = append(path, alias)
 				query = (&ReviewClient{config: _q.config}).Query()
 			)
-			args := newReviewPaginateArgs(fieldArgs(ctx, nil, path...))
+			args := newReviewPaginateArgs(fieldArgs(ctx, new(ReviewWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}

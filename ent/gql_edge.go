@@ -33,10 +33,11 @@ func (_m *CustomerServiceGroup) Seller(ctx context.Context) (*Seller, error) {
 }
 
 func (_m *CustomerServiceGroup) Products(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ProductOrder,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ProductOrder, where *ProductWhereInput,
 ) (*ProductConnection, error) {
 	opts := []ProductPaginateOption{
 		WithProductOrder(orderBy),
+		WithProductFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
@@ -121,10 +122,11 @@ func (_m *Seller) CustomerServiceGroups(ctx context.Context) (result []*Customer
 }
 
 func (_m *Seller) Products(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ProductOrder,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ProductOrder, where *ProductWhereInput,
 ) (*ProductConnection, error) {
 	opts := []ProductPaginateOption{
 		WithProductOrder(orderBy),
+		WithProductFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
@@ -141,10 +143,11 @@ func (_m *Seller) Products(
 }
 
 func (_m *Seller) Reviews(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ReviewOrder,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ReviewOrder, where *ReviewWhereInput,
 ) (*ReviewConnection, error) {
 	opts := []ReviewPaginateOption{
 		WithReviewOrder(orderBy),
+		WithReviewFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]

@@ -895,6 +895,14 @@ type SellerWhereInput struct {
 	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
 	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
 	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "products" edge predicates.
+	HasProducts     *bool                `json:"hasProducts,omitempty"`
+	HasProductsWith []*ProductWhereInput `json:"hasProductsWith,omitempty"`
+
+	// "reviews" edge predicates.
+	HasReviews     *bool               `json:"hasReviews,omitempty"`
+	HasReviewsWith []*ReviewWhereInput `json:"hasReviewsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -1056,6 +1064,42 @@ func (i *SellerWhereInput) P() (predicate.Seller, error) {
 		predicates = append(predicates, seller.NameContainsFold(*i.NameContainsFold))
 	}
 
+	if i.HasProducts != nil {
+		p := seller.HasProducts()
+		if !*i.HasProducts {
+			p = seller.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasProductsWith) > 0 {
+		with := make([]predicate.Product, 0, len(i.HasProductsWith))
+		for _, w := range i.HasProductsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasProductsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, seller.HasProductsWith(with...))
+	}
+	if i.HasReviews != nil {
+		p := seller.HasReviews()
+		if !*i.HasReviews {
+			p = seller.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasReviewsWith) > 0 {
+		with := make([]predicate.Review, 0, len(i.HasReviewsWith))
+		for _, w := range i.HasReviewsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasReviewsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, seller.HasReviewsWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptySellerWhereInput

@@ -50,16 +50,16 @@ func complexity() ComplexityRoot {
 	c.Query.Sellers = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.SellerOrder, _ *ent.SellerWhereInput) int {
 		return pageCost(child, first, last)
 	}
-	c.Seller.Products = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ProductOrder) int {
+	c.Seller.Products = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ProductOrder, _ *ent.ProductWhereInput) int {
 		return pageCost(child, first, last)
 	}
-	c.Seller.Reviews = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ReviewOrder) int {
+	c.Seller.Reviews = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ReviewOrder, _ *ent.ReviewWhereInput) int {
 		return pageCost(child, first, last)
 	}
 	c.Query.Nodes = func(child int, ids []int) int {
 		return 1 + len(ids)*max(child, 1)
 	}
-	c.CustomerServiceGroup.Products = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ProductOrder) int {
+	c.CustomerServiceGroup.Products = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ProductOrder, _ *ent.ProductWhereInput) int {
 		return pageCost(child, first, last)
 	}
 	return c

@@ -67,7 +67,7 @@ func (CustomerServiceGroup) Edges() []ent.Edge {
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.To("products", Product.Type).
 			Comment("Products that selected this group.").
-			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput)),
+			Annotations(entgql.RelayConnection()),
 	}
 }
 

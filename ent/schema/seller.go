@@ -71,10 +71,10 @@ func (Seller) Edges() []ent.Edge {
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.To("products", Product.Type).
 			Comment("The seller's products.").
-			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput)),
+			Annotations(entgql.RelayConnection()),
 		edge.To("reviews", Review.Type).
 			Comment("Reviews of the seller's submissions.").
-			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput)),
+			Annotations(entgql.RelayConnection()),
 	}
 }
 
