@@ -176,6 +176,7 @@ func ready(check func(context.Context) error, log *slog.Logger) http.HandlerFunc
 // internalError is what a client sees of a panic.
 type internalError struct{}
 
+// Error implements error.
 func (*internalError) Error() string { return "internal error" }
 
 // sellerOf finds the Seller of a token's account.
