@@ -85,3 +85,34 @@ func TestNestedConnectionFilters(t *testing.T) {
 		}
 	}
 }
+
+// TestNullPageSizeRefused checks that a connection whose first and last are
+// both null variables is refused before execution: entgql would eager-load
+// every row of a nested connection.
+func TestNullPageSizeRefused(t *testing.T) {
+	t.Parallel()
+	env := NewEnv(t)
+	w := env.Seed()
+	for _, tc := range []struct {
+		name string
+		vars map[string]any
+		ok   bool
+	}{
+		{"variable omitted", map[string]any{"id": w.ReleasedID}, false},
+		{"variable null", map[string]any{"id": w.ReleasedID, "n": nil}, false},
+		{"variable given", map[string]any{"id": w.ReleasedID, "n": 5}, true},
+	} {
+		body, _ := json.Marshal(map[string]any{
+			"query":     `query($id: ID!, $n: Int) { product(id: $id) { seller { products(first: $n) { totalCount } } } }`,
+			"variables": tc.vars,
+		})
+		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		env.Handler.ServeHTTP(rec, req)
+		refused := rec.Code == http.StatusUnprocessableEntity && strings.Contains(rec.Body.String(), `"BAD_USER_INPUT"`)
+		if refused == tc.ok {
+			t.Errorf("%s: %d %s", tc.name, rec.Code, rec.Body)
+		}
+	}
+}

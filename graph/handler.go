@@ -118,7 +118,6 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	})
 	srv.AroundResponses(observeResponse)
 	srv.AroundResponses(capErrors)
-	srv.AroundFields(defaultPageSize)
 
 	timeout := cfg.RequestTimeout
 	if timeout <= 0 {
@@ -128,7 +127,7 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	if metrics == nil {
 		metrics = telemetry.NewMetrics(nil)
 	}
-	api := withDeadline(timeout, auth.Middleware(cfg.Secret, sellerOf(cfg.Client), guardHTTP(MaxBodyBytes, cacheControl(srv))))
+	api := withDeadline(timeout, auth.Middleware(cfg.Secret, sellerOf(cfg.Client), guardHTTP(MaxBodyBytes, cacheControl(answerTimeouts(srv)))))
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", api)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -192,43 +191,47 @@ func sellerOf(client *ent.Client) auth.SellerResolver {
 	}
 }
 
-// defaultPageSize gives a connection whose first and last are both null
-// (variables given as null; absent arguments are filled in by
-// pagedDocuments) the documented default page size.
-func defaultPageSize(ctx context.Context, next graphql.Resolver) (any, error) {
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Args != nil {
-		first, hasFirst := fc.Args["first"].(*int)
-		last, hasLast := fc.Args["last"].(*int)
-		if hasFirst && hasLast && first == nil && last == nil {
-			n := DefaultPageSize
-			fc.Args["first"] = &n
-		}
-	}
-	return next(ctx)
-}
-
 // withDeadline cancels a request's context, and so its database work, after
 // d; it also stamps the request's arrival for the review workflow.
 func withDeadline(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(service.WithArrival(r.Context(), time.Now()), d)
 		defer cancel()
-		next.ServeHTTP(&timeoutWriter{ResponseWriter: w, ctx: ctx}, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-// timeoutWriter replaces gqlgen's answer to an operation whose deadline
-// passed before it ran (a bare JSON null) with a TIMEOUT error.
+// answerTimeouts replaces gqlgen's answer to an operation whose deadline
+// passed before it ran (a bare JSON null, with no status written) by a 503
+// TIMEOUT error. It wraps gqlgen directly, so that no other writer has sent
+// a status yet.
+func answerTimeouts(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&timeoutWriter{ResponseWriter: w, r: r}, r)
+	})
+}
+
+// timeoutWriter is answerTimeouts' response writer.
 type timeoutWriter struct {
 	http.ResponseWriter
-	ctx context.Context
+	r           *http.Request
+	wroteHeader bool
+}
+
+// WriteHeader implements http.ResponseWriter.
+func (t *timeoutWriter) WriteHeader(status int) {
+	t.wroteHeader = true
+	t.ResponseWriter.WriteHeader(status)
 }
 
 // Write implements http.ResponseWriter.
 func (t *timeoutWriter) Write(b []byte) (int, error) {
-	if errors.Is(t.ctx.Err(), context.DeadlineExceeded) && string(bytes.TrimSpace(b)) == "null" {
+	if !t.wroteHeader && errors.Is(t.r.Context().Err(), context.DeadlineExceeded) && string(bytes.TrimSpace(b)) == "null" {
+		t.wroteHeader = true
+		telemetry.FromContext(t.r.Context()).SetOutcome(telemetry.OutcomeTimeout)
 		writeError(t.ResponseWriter, http.StatusServiceUnavailable, timeoutMessage, CodeTimeout)
 		return len(b), nil
 	}
+	t.wroteHeader = true
 	return t.ResponseWriter.Write(b)
 }

@@ -246,6 +246,16 @@ func (w *walker) checkPage(f *ast.Field) {
 		return
 	}
 	args := f.ArgumentMap(w.vars)
+	if isConnection(f.Definition) && args["first"] == nil && args["last"] == nil &&
+		(f.Arguments.ForName("first") != nil || f.Arguments.ForName("last") != nil) {
+		// Absent arguments got the default page size when the document was
+		// cached; arguments whose variables are null would load every row.
+		w.err = &gqlerror.Error{
+			Message:    fmt.Sprintf("first or last on %s is null: give it a value, or leave both out for the default page size (%d)", f.Name, DefaultPageSize),
+			Extensions: map[string]any{"code": CodeBadUserInput},
+		}
+		return
+	}
 	for _, name := range []string{"first", "last"} {
 		v, ok := args[name]
 		if !ok || v == nil {
@@ -306,13 +316,17 @@ func (c pagedDocuments) Add(ctx context.Context, key string, doc *ast.QueryDocum
 	c.Cache.Add(ctx, key, doc)
 }
 
+// isConnection reports whether a field is a paginated connection.
+func isConnection(d *ast.FieldDefinition) bool {
+	return d != nil && d.Arguments.ForName("first") != nil && d.Arguments.ForName("last") != nil
+}
+
 // defaultFirst adds the default page size to connection fields of set.
 func defaultFirst(set ast.SelectionSet) {
 	for _, sel := range set {
 		switch sel := sel.(type) {
 		case *ast.Field:
-			if d := sel.Definition; d != nil && d.Arguments.ForName("first") != nil && d.Arguments.ForName("last") != nil &&
-				sel.Arguments.ForName("first") == nil && sel.Arguments.ForName("last") == nil {
+			if isConnection(sel.Definition) && sel.Arguments.ForName("first") == nil && sel.Arguments.ForName("last") == nil {
 				sel.Arguments = append(sel.Arguments, &ast.Argument{
 					Name:     "first",
 					Value:    &ast.Value{Kind: ast.IntValue, Raw: strconv.Itoa(DefaultPageSize), Position: sel.Position},

@@ -313,7 +313,8 @@ func TestIntrospectionAndSuggestions(t *testing.T) {
 func TestRequestDeadline(t *testing.T) {
 	t.Parallel()
 	o := newOpsEnv(t, nil)
-	late := graph.NewHandler(graph.HandlerConfig{Client: o.Client, Secret: testSecret, Logger: testLogger, RequestTimeout: time.Nanosecond})
+	metrics := telemetry.NewMetrics(nil)
+	late := graph.NewHandler(graph.HandlerConfig{Client: o.Client, Secret: testSecret, Logger: testLogger, RequestTimeout: time.Nanosecond, Metrics: metrics})
 	post := func(p Persona, q string) string {
 		b, _ := json.Marshal(map[string]string{"query": q})
 		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(b))
@@ -323,6 +324,9 @@ func TestRequestDeadline(t *testing.T) {
 		}
 		rec := httptest.NewRecorder()
 		late.ServeHTTP(rec, req)
+		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: status %d, Cache-Control %q; want 503, no-store", q, rec.Code, rec.Header().Get("Cache-Control"))
+		}
 		return rec.Body.String()
 	}
 	for _, tc := range []struct {
@@ -336,6 +340,11 @@ func TestRequestDeadline(t *testing.T) {
 		if !strings.Contains(body, `"code":"TIMEOUT"`) || strings.Contains(body, "deadline") {
 			t.Errorf("%s: %s", tc.query, body)
 		}
+	}
+	rec := httptest.NewRecorder()
+	late.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `graphql_requests_total{operation="(anonymous)",outcome="timeout"} 2`) {
+		t.Errorf("/metrics does not count the 2 timeouts:\n%s", rec.Body)
 	}
 	n, err := o.Client.Seller.Query().Count(policy.System(context.Background()))
 	if err != nil || n != 2 {

@@ -26,6 +26,7 @@ const (
 	OutcomeError           = "error"
 	OutcomeRejected        = "rejected"
 	OutcomeUnauthenticated = "unauthenticated"
+	OutcomeTimeout         = "timeout"
 )
 
 // maxOperationNames bounds the distinct operation labels, since clients
@@ -52,7 +53,7 @@ func NewMetrics(db *sql.DB) *Metrics {
 		names:    map[string]bool{},
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "graphql_requests_total",
-			Help: "GraphQL requests by operation name and outcome (ok, error, rejected, unauthenticated).",
+			Help: "GraphQL requests by operation name and outcome (ok, error, rejected, unauthenticated, timeout).",
 		}, []string{"operation", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "graphql_request_duration_seconds",
@@ -199,6 +200,7 @@ func (m *Metrics) Middleware(log *slog.Logger, next http.Handler) http.Handler {
 			status = http.StatusOK
 		}
 		switch {
+		case outcome == OutcomeTimeout:
 		case status == http.StatusUnauthorized:
 			outcome = OutcomeUnauthenticated
 		case status >= 400:
