@@ -101,3 +101,14 @@ func TestTokenUsesTheServerFlags(t *testing.T) {
 		t.Errorf("token with a secret wrote to the data folder: %v", entries)
 	}
 }
+
+// TestUnexpectedArguments checks that a stray word is refused, not ignored.
+func TestUnexpectedArguments(t *testing.T) {
+	t.Setenv("DATA_DIR", t.TempDir())
+	if _, _, err := loadSettings("servicesupport", []string{"serve"}, nil); err == nil || !strings.Contains(err.Error(), `"serve"`) {
+		t.Errorf("stray argument: %v", err)
+	}
+	if err := mintToken([]string{"--auth-jwt-secret", "x", "reviewer"}); err == nil {
+		t.Error("token with a stray argument succeeded")
+	}
+}

@@ -100,6 +100,9 @@ func loadSettings(name string, args []string, extra func(*flag.FlagSet)) (settin
 	if err := fs.Parse(args); err != nil {
 		return s, fs, err
 	}
+	if fs.NArg() > 0 {
+		return s, fs, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
 	for _, o := range strings.Split(*origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			s.origins = append(s.origins, o)
