@@ -19,7 +19,7 @@ func TestHelpListsEverySetting(t *testing.T) {
 	t.Setenv("AUTH_JWT_SECRET", "super-secret-value")
 	t.Setenv("ADDR", "127.0.0.1:9999")
 	var s settings
-	fs, _ := flagSet("servicesupport", &s)
+	fs, _, _ := flagSet("servicesupport", &s)
 	var out bytes.Buffer
 	fs.SetOutput(&out)
 	if err := fs.Parse([]string{"--help"}); !errors.Is(err, flag.ErrHelp) {
@@ -37,6 +37,10 @@ func TestHelpListsEverySetting(t *testing.T) {
 		"-allowed-operations", "(env ALLOWED_OPERATIONS)",
 		"-request-timeout", "(env REQUEST_TIMEOUT)", "(default 10s)",
 		"-log-format", "(env LOG_FORMAT)",
+		"-db-max-open-conns", "(env DB_MAX_OPEN_CONNS)",
+		"-db-max-idle-conns", "(env DB_MAX_IDLE_CONNS)",
+		"-db-conn-max-lifetime", "(env DB_CONN_MAX_LIFETIME)", "(default 30m0s)",
+		"-migrate-on-start", "(env MIGRATE_ON_START)", "(default true)",
 	} {
 		if !strings.Contains(help, want) {
 			t.Errorf("--help lacks %q:\n%s", want, help)
@@ -111,4 +115,43 @@ func TestUnexpectedArguments(t *testing.T) {
 	if err := mintToken([]string{"--auth-jwt-secret", "x", "reviewer"}); err == nil {
 		t.Error("token with a stray argument succeeded")
 	}
+}
+
+// TestSettingsRefuseNonsense checks that a variable that does not parse
+// stops the server with its name, instead of falling back to the default.
+func TestSettingsRefuseNonsense(t *testing.T) {
+	for _, tc := range []struct{ env, value string }{
+		{"REQUEST_TIMEOUT", "soon"},
+		{"REQUEST_TIMEOUT", "-1s"},
+		{"DB_MAX_OPEN_CONNS", "many"},
+		{"DB_MAX_IDLE_CONNS", "-3"},
+		{"DB_CONN_MAX_LIFETIME", "forever"},
+		{"MIGRATE_ON_START", "nope"},
+		{"GRAPHIQL", "yes please"},
+	} {
+		t.Run(tc.env+"="+tc.value, func(t *testing.T) {
+			t.Setenv("DATA_DIR", t.TempDir())
+			t.Setenv("AUTH_JWT_SECRET", "x")
+			t.Setenv(tc.env, tc.value)
+			_, _, err := loadSettings("servicesupport", nil, nil)
+			if err == nil || !strings.Contains(err.Error(), tc.env) {
+				t.Fatalf("err = %v, want one naming %s", err, tc.env)
+			}
+		})
+	}
+	t.Run("pool settings parse", func(t *testing.T) {
+		t.Setenv("DATA_DIR", t.TempDir())
+		t.Setenv("AUTH_JWT_SECRET", "x")
+		t.Setenv("DB_MAX_OPEN_CONNS", "12")
+		t.Setenv("DB_MAX_IDLE_CONNS", "6")
+		t.Setenv("DB_CONN_MAX_LIFETIME", "5m")
+		t.Setenv("MIGRATE_ON_START", "false")
+		s, _, err := loadSettings("servicesupport", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.pool.MaxOpenConns != 12 || s.pool.MaxIdleConns != 6 || s.pool.ConnMaxLifetime != 5*time.Minute || s.migrateOnStart {
+			t.Fatalf("settings = %+v, migrateOnStart %v", s.pool, s.migrateOnStart)
+		}
+	})
 }

@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,9 +18,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 
 	"servicesupport/auth"
 	"servicesupport/database"
@@ -52,40 +48,74 @@ type settings struct {
 	allowedOperations string
 	requestTimeout    time.Duration
 	logFormat         string
+	pool              database.Options
+	migrateOnStart    bool
 }
 
 // flagSet declares every setting as a flag whose default comes from the
 // environment variable of the same name (--data-dir ↔ DATA_DIR), so either
 // may configure the server; a flag given on the command line wins.
-func flagSet(name string, s *settings) (*flag.FlagSet, *string) {
+func flagSet(name string, s *settings) (*flag.FlagSet, *string, *[]error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	var bad []error
+	envName := func(flagName string) string { return strings.ToUpper(strings.ReplaceAll(flagName, "-", "_")) }
+	// fromEnv parses a variable as the flag's default; a value that does not
+	// parse is refused (not silently replaced by the default).
+	fromEnv := func(flagName string, parse func(string) error) string {
+		env := envName(flagName)
+		if v := os.Getenv(env); v != "" {
+			if err := parse(v); err != nil {
+				bad = append(bad, fmt.Errorf("%s=%q: %w", env, v, err))
+			}
+		}
+		return env
+	}
 	str := func(p *string, flagName, def, usage string) {
-		env := strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+		env := envName(flagName)
 		fs.StringVar(p, flagName, envOr(env, def), usage+" (env "+env+")")
 	}
-	boolean := func(p *bool, flagName, usage string) {
-		env := strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
-		v, _ := strconv.ParseBool(os.Getenv(env))
-		fs.BoolVar(p, flagName, v, usage+" (env "+env+")")
+	boolean := func(p *bool, flagName string, def bool, usage string) {
+		*p = def
+		env := fromEnv(flagName, func(v string) (err error) { *p, err = strconv.ParseBool(v); return err })
+		fs.BoolVar(p, flagName, *p, usage+" (env "+env+")")
+	}
+	integer := func(p *int, flagName string, def int, usage string) {
+		*p = def
+		env := fromEnv(flagName, func(v string) (err error) {
+			if *p, err = strconv.Atoi(v); err == nil && *p < 0 {
+				err = errors.New("must not be negative")
+			}
+			return err
+		})
+		fs.IntVar(p, flagName, *p, usage+" (env "+env+")")
+	}
+	duration := func(p *time.Duration, flagName string, def time.Duration, usage string) {
+		*p = def
+		env := fromEnv(flagName, func(v string) (err error) {
+			if *p, err = time.ParseDuration(v); err == nil && *p <= 0 {
+				err = errors.New("must be positive")
+			}
+			return err
+		})
+		fs.DurationVar(p, flagName, *p, usage+" (env "+env+")")
 	}
 	var origins string
 	str(&s.addr, "addr", ":8080", "address to listen on")
 	str(&s.dataDir, "data-dir", "data", "folder of the embedded SQLite database and the dev-mode secret")
-	str(&s.databaseURL, "database-url", "", "database URL: file:PATH for SQLite (default file:DATA_DIR/servicesupport.db)")
+	str(&s.databaseURL, "database-url", "", "database URL: file:PATH for SQLite (default file:DATA_DIR/servicesupport.db) or postgres://… for PostgreSQL")
 	// The secret's default is not shown by --help: it is read after parsing.
 	fs.StringVar(&s.secret, "auth-jwt-secret", "", "HS256 secret of bearer tokens; empty runs dev mode (env AUTH_JWT_SECRET; prefer it: flags show in ps)")
 	str(&origins, "cors-allowed-origins", "", "comma-separated origins allowed by CORS")
-	boolean(&s.introspection, "graphql-introspection", "allow introspection outside dev mode")
-	boolean(&s.graphiql, "graphiql", "serve GraphiQL at / outside dev mode")
+	boolean(&s.introspection, "graphql-introspection", false, "allow introspection outside dev mode")
+	boolean(&s.graphiql, "graphiql", false, "serve GraphiQL at / outside dev mode")
 	str(&s.allowedOperations, "allowed-operations", "", "JSON file {sha256: document}: run only these operations")
 	str(&s.logFormat, "log-format", "", "text or json (default: text in dev mode, json otherwise)")
-	timeout := envOr("REQUEST_TIMEOUT", graph.DefaultRequestTimeout.String())
-	d, err := time.ParseDuration(timeout)
-	if err != nil {
-		d = graph.DefaultRequestTimeout
-	}
-	fs.DurationVar(&s.requestTimeout, "request-timeout", d, "deadline of one GraphQL request (env REQUEST_TIMEOUT)")
-	return fs, &origins
+	duration(&s.requestTimeout, "request-timeout", graph.DefaultRequestTimeout, "deadline of one GraphQL request")
+	integer(&s.pool.MaxOpenConns, "db-max-open-conns", 0, "most open database connections (0: 20 on PostgreSQL, unlimited on SQLite)")
+	integer(&s.pool.MaxIdleConns, "db-max-idle-conns", 0, "idle database connections kept open (0: as many as db-max-open-conns)")
+	duration(&s.pool.ConnMaxLifetime, "db-conn-max-lifetime", database.DefaultConnMaxLifetime, "how long a database connection is reused")
+	boolean(&s.migrateOnStart, "migrate-on-start", true, "apply pending migrations at start (else run `servicesupport migrate`)")
+	return fs, &origins, &bad
 }
 
 // loadSettings reads flags and environment; without a secret the server is
@@ -93,11 +123,14 @@ func flagSet(name string, s *settings) (*flag.FlagSet, *string) {
 // nil, declares a sub-command's own flags on the same set.
 func loadSettings(name string, args []string, extra func(*flag.FlagSet)) (settings, *flag.FlagSet, error) {
 	var s settings
-	fs, origins := flagSet(name, &s)
+	fs, origins, bad := flagSet(name, &s)
 	if extra != nil {
 		extra(fs)
 	}
 	if err := fs.Parse(args); err != nil {
+		return s, fs, err
+	}
+	if err := errors.Join(*bad...); err != nil {
 		return s, fs, err
 	}
 	if fs.NArg() > 0 {
@@ -142,6 +175,9 @@ func run(args []string) error {
 	if len(args) > 0 && args[0] == "token" {
 		return mintToken(args[1:])
 	}
+	if len(args) > 0 && args[0] == "migrate" {
+		return migrateOnly(args[1:])
+	}
 	s, _, err := loadSettings("servicesupport", args, nil)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -150,6 +186,31 @@ func run(args []string) error {
 		return err
 	}
 	return serve(s)
+}
+
+// migrateOnly applies the pending migrations and exits.
+func migrateOnly(args []string) error {
+	s, _, err := loadSettings("migrate", args, nil)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	db, err := database.Connect(s.databaseURL, s.pool)
+	if err != nil {
+		return err
+	}
+	defer db.SQL.Close()
+	if err := db.Migrate(context.Background()); err != nil {
+		return err
+	}
+	applied, err := db.AppliedMigrations(context.Background())
+	if err != nil {
+		return err
+	}
+	fmt.Printf("database at migration %s (%d applied)\n", applied[len(applied)-1], len(applied))
+	return nil
 }
 
 // mintToken prints a token signed with the server's secret.
@@ -190,25 +251,22 @@ func serve(s settings) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	var db *sql.DB
-	client, err := database.Open(s.databaseURL, func(d dialect.Driver) dialect.Driver {
-		if sd, ok := d.(*entsql.Driver); ok {
-			db = sd.DB()
-		}
-		return telemetry.CountStatements(d)
-	})
+	db, err := database.Connect(s.databaseURL, s.pool)
 	if err != nil {
 		return err
+	}
+	client := db.Client(telemetry.CountStatements)
+	defer client.Close()
+	if s.migrateOnStart {
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
 	}
 	var allowed map[string]string
 	if s.allowedOperations != "" {
 		if allowed, err = graph.LoadAllowList(s.allowedOperations); err != nil {
 			return err
 		}
-	}
-	defer client.Close()
-	if err := database.Migrate(ctx, client); err != nil {
-		return err
 	}
 	pageQuery := ""
 	if s.devMode {
@@ -226,8 +284,8 @@ func serve(s settings) error {
 			Introspection:     s.introspection,
 			AllowedOrigins:    s.origins,
 			Logger:            log,
-			Metrics:           telemetry.NewMetrics(db),
-			Ready:             db.PingContext,
+			Metrics:           telemetry.NewMetrics(db.SQL),
+			Ready:             db.SQL.PingContext,
 			GraphiQL:          s.graphiql,
 			GraphiQLQuery:     pageQuery,
 			AllowedOperations: allowed,

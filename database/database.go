@@ -1,5 +1,5 @@
-// Package database opens the ent client with the connection settings the
-// server relies on, and migrates the schema.
+// Package database opens SQLite or PostgreSQL with the connection settings
+// the server relies on, and applies the versioned migrations.
 package database
 
 import (
@@ -10,11 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
+	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/mattn/go-sqlite3" // the embedded default driver
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL, as database/sql driver "pgx"
+	_ "github.com/mattn/go-sqlite3"    // the embedded default driver
 
 	"servicesupport/ent"
 )
@@ -73,49 +74,114 @@ func FileURL(path string) (string, error) {
 	return "file:" + path, nil
 }
 
-// Open connects to the database that rawURL names (file:… for SQLite) and
-// returns an ent client over drv, which wraps the driver when not nil (tests
-// count statements through it).
-func Open(rawURL string, wrap func(dialect.Driver) dialect.Driver) (*ent.Client, error) {
+// Dialects this server runs on.
+const (
+	SQLite   = dialect.SQLite
+	Postgres = dialect.Postgres
+)
+
+// Options size the connection pool. Zero values take the defaults.
+type Options struct {
+	// MaxOpenConns caps open connections (PostgreSQL default 20; SQLite
+	// unlimited: its connections are file handles).
+	MaxOpenConns int
+	// MaxIdleConns keeps connections open between bursts. database/sql keeps
+	// 2 by default, so a replica under load reopens a connection (a TCP and
+	// authentication round trip on PostgreSQL) for nearly every request
+	// beyond the second at a time; the default here equals MaxOpenConns.
+	MaxIdleConns int
+	// ConnMaxLifetime recycles connections (default 30 minutes), so that a
+	// pool follows a PostgreSQL fail-over or a changed DNS name in time.
+	ConnMaxLifetime time.Duration
+}
+
+// DefaultMaxOpenConns is the PostgreSQL pool size of one replica.
+const DefaultMaxOpenConns = 20
+
+// DefaultConnMaxLifetime is how long a pooled connection lives.
+const DefaultConnMaxLifetime = 30 * time.Minute
+
+// DB is an open database: its pool and its dialect.
+type DB struct {
+	// SQL is the connection pool.
+	SQL *sql.DB
+	// Dialect is SQLite or Postgres.
+	Dialect string
+}
+
+// Connect opens the database that rawURL names: file:… for SQLite,
+// postgres://… (or postgresql://…) for PostgreSQL through pgx.
+func Connect(rawURL string, opts Options) (*DB, error) {
+	var db *DB
 	switch {
 	case strings.HasPrefix(rawURL, "file:"):
 		dsn, err := SQLiteURL(rawURL)
 		if err != nil {
 			return nil, err
 		}
-		db, err := sql.Open("sqlite3", dsn)
+		pool, err := sql.Open("sqlite3", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("opening SQLite: %w", err)
 		}
-		if err := db.Ping(); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("opening SQLite: %w", err)
+		db = &DB{SQL: pool, Dialect: SQLite}
+	case IsPostgres(rawURL):
+		if opts.MaxOpenConns == 0 {
+			opts.MaxOpenConns = DefaultMaxOpenConns
 		}
-		var drv dialect.Driver = entsql.OpenDB(dialect.SQLite, db)
-		if wrap != nil {
-			drv = wrap(drv)
+		pool, err := sql.Open("pgx", rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("opening PostgreSQL %s: %w", redact(rawURL), err)
 		}
-		return ent.NewClient(ent.Driver(drv)), nil
-	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		return nil, fmt.Errorf("PostgreSQL is not supported by this build yet; use a file: URL")
+		db = &DB{SQL: pool, Dialect: Postgres}
 	default:
-		return nil, fmt.Errorf("unsupported DATABASE_URL %q: use file:PATH", redact(rawURL))
+		return nil, fmt.Errorf("unsupported DATABASE_URL %q: use file:PATH or postgres://…", redact(rawURL))
 	}
+	if opts.MaxIdleConns == 0 {
+		opts.MaxIdleConns = opts.MaxOpenConns
+	}
+	if opts.ConnMaxLifetime == 0 {
+		opts.ConnMaxLifetime = DefaultConnMaxLifetime
+	}
+	db.SQL.SetMaxOpenConns(opts.MaxOpenConns)
+	db.SQL.SetMaxIdleConns(opts.MaxIdleConns)
+	db.SQL.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := db.SQL.PingContext(ctx); err != nil {
+		db.SQL.Close()
+		return nil, fmt.Errorf("connecting to %s: %w", redact(rawURL), err)
+	}
+	return db, nil
 }
 
-// migrateMu serialises migrations: ent's migration rewrites the schema
-// tables that the generated package shares (migrate.Tables), so two clients
-// migrating at once in one process (tests) would race on them.
-var migrateMu sync.Mutex
+// IsPostgres reports whether a database URL names PostgreSQL.
+func IsPostgres(rawURL string) bool {
+	return strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://")
+}
 
-// Migrate creates or updates the schema.
-func Migrate(ctx context.Context, client *ent.Client) error {
-	migrateMu.Lock()
-	defer migrateMu.Unlock()
-	if err := client.Schema.Create(ctx); err != nil {
-		return fmt.Errorf("migrating schema: %w", err)
+// Client returns an ent client over the pool; wrap, when not nil, wraps
+// the driver (telemetry and tests count statements through it). Closing
+// the client closes the pool.
+func (db *DB) Client(wrap func(dialect.Driver) dialect.Driver) *ent.Client {
+	var drv dialect.Driver = entsql.OpenDB(db.Dialect, db.SQL)
+	if wrap != nil {
+		drv = wrap(drv)
 	}
-	return nil
+	return ent.NewClient(ent.Driver(drv))
+}
+
+// Open connects to rawURL with the default pool, applies the migrations and
+// returns a client; tests and tools use it.
+func Open(rawURL string, wrap func(dialect.Driver) dialect.Driver) (*ent.Client, error) {
+	db, err := Connect(rawURL, Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(context.Background()); err != nil {
+		db.SQL.Close()
+		return nil, err
+	}
+	return db.Client(wrap), nil
 }
 
 // redact drops credentials from a URL before it is shown.

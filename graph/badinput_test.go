@@ -1044,9 +1044,6 @@ func TestPanicInResolverAnswersInternal(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	if err := database.Migrate(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
 	var logs badSyncBuf
 	h := graph.NewHandler(graph.HandlerConfig{
 		Client: c, Secret: testSecret,

@@ -110,9 +110,6 @@ func NewEnv(t testing.TB) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	if err := database.Migrate(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
 	env.Client = c
 	env.Handler = graph.NewHandler(graph.HandlerConfig{Client: c, Secret: testSecret, Logger: testLogger})
 	env.OwnerSellerID = env.CreateSeller("acme", "Acme Cloud")

@@ -43,9 +43,6 @@ func newOpsEnv(t *testing.T, tweak func(*graph.HandlerConfig)) opsEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { client.Close() })
-	if err := database.Migrate(context.Background(), client); err != nil {
-		t.Fatal(err)
-	}
 	logs := &bytes.Buffer{}
 	cfg := graph.HandlerConfig{
 		Client:  client,

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -29,9 +28,6 @@ func TestPanicAnswersInternal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	if err := database.Migrate(context.Background(), client); err != nil {
-		t.Fatal(err)
-	}
 	var logs bytes.Buffer
 	secret := []byte("panic-test-secret")
 	// No service: every mutation dereferences a nil *service.Service.

@@ -134,9 +134,6 @@ func browserServer(t *testing.T) (srv *httptest.Server, calls *apiLog, demo seed
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { client.Close() })
-	if err := database.Migrate(ctx, client); err != nil {
-		t.Fatal(err)
-	}
 	demo, err = seed.Demo(ctx, client)
 	if err != nil {
 		t.Fatal(err)

@@ -36,9 +36,6 @@ func newClient(t *testing.T) *ent.Client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	if err := database.Migrate(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
 	return c
 }
 

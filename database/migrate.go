@@ -1,0 +1,225 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"ariga.io/atlas/sql/migrate"
+)
+
+// The versioned migrations, one folder per dialect, in Atlas's format (an
+// atlas.sum guards every file). `go run ./database/migrategen` writes the
+// next one from the ent schema; TestMigrationsMatchSchema fails while the
+// schema has changes no migration carries.
+//
+//go:embed migrations
+var migrations embed.FS
+
+// revisionsTable records which migrations a database has applied.
+const revisionsTable = "schema_migrations"
+
+// migrationLockKey is the PostgreSQL advisory lock that serialises
+// migrations of one database across instances ("servicesupport" in ASCII,
+// cut to 63 bits).
+const migrationLockKey int64 = 0x7365727669636573
+
+// Migrations returns the migration directory of a dialect, its checksums
+// verified.
+func Migrations(dialectName string) (migrate.Dir, error) {
+	folder := path.Join("migrations", map[string]string{SQLite: "sqlite", Postgres: "postgres"}[dialectName])
+	entries, err := fs.ReadDir(migrations, folder)
+	if err != nil {
+		return nil, fmt.Errorf("no migrations for %s: %w", dialectName, err)
+	}
+	dir := &migrate.MemDir{}
+	for _, e := range entries {
+		b, err := migrations.ReadFile(path.Join(folder, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		if err := dir.WriteFile(e.Name(), b); err != nil {
+			return nil, err
+		}
+	}
+	if err := migrate.Validate(dir); err != nil {
+		return nil, fmt.Errorf("migrations for %s: %w", dialectName, err)
+	}
+	return dir, nil
+}
+
+// Migrate applies the migrations the database has not applied yet, under a
+// database-wide lock so that instances starting together migrate once: a
+// PostgreSQL advisory lock, or SQLite's write lock (one immediate
+// transaction). A database created by a build from before versioned
+// migrations (tables, but no revisions) is taken as being at the baseline.
+func (db *DB) Migrate(ctx context.Context) error {
+	dir, err := Migrations(db.Dialect)
+	if err != nil {
+		return err
+	}
+	files, err := dir.Files()
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return errors.New("no migrations")
+	}
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrating: %w", err)
+	}
+	defer conn.Close()
+	if db.Dialect == Postgres {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
+			return fmt.Errorf("migrating: taking the migration lock: %w", err)
+		}
+		defer func() {
+			// A fresh context: the lock must go even when ctx is done (it
+			// would otherwise go with the connection, which the pool keeps).
+			unlock, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if _, err := conn.ExecContext(unlock, "SELECT pg_advisory_unlock($1)", migrationLockKey); err != nil {
+				// Drop the connection, and the lock with its session.
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}()
+	}
+	// On SQLite the transaction takes the write lock at BEGIN (the URL sets
+	// _txlock=immediate): a second instance waits here, then finds every
+	// migration applied. DDL is transactional on both databases, so a failed
+	// migration leaves nothing half-done.
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrating: %w", err)
+	}
+	defer tx.Rollback()
+	if err := db.applyPending(ctx, tx, files); err != nil {
+		return fmt.Errorf("migrating: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrating: committing: %w", err)
+	}
+	return nil
+}
+
+// applyPending applies, in tx, each file the database has not recorded.
+func (db *DB) applyPending(ctx context.Context, tx *sql.Tx, files []migrate.File) error {
+	applied, err := db.revisions(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		legacy, err := db.hasTable(ctx, tx, "sellers")
+		if err != nil {
+			return err
+		}
+		if legacy {
+			// Created by Schema.Create before versioned migrations: its
+			// schema is the baseline's, which must not run again.
+			if err := db.record(ctx, tx, files[0]); err != nil {
+				return err
+			}
+			applied[files[0].Version()] = true
+		}
+	}
+	if db.Dialect == SQLite {
+		// Atlas rebuilds a SQLite table to change it (copy, drop, rename);
+		// foreign keys cannot be switched off inside a transaction, so their
+		// checks wait for the commit, when the rebuilt tables are in place.
+		if _, err := tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {
+			return err
+		}
+	}
+	for _, f := range files {
+		if applied[f.Version()] {
+			continue
+		}
+		stmts, err := f.Stmts()
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.Name(), err)
+		}
+		for _, stmt := range stmts {
+			if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(stmt)), "PRAGMA FOREIGN_KEYS") {
+				continue // see defer_foreign_keys above
+			}
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("%s: %w", f.Name(), err)
+			}
+		}
+		if err := db.record(ctx, tx, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// revisions creates the revisions table if needed and returns the versions
+// it records.
+func (db *DB) revisions(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
+	if _, err := tx.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+revisionsTable+
+		" (version varchar(64) PRIMARY KEY, name varchar(255) NOT NULL, applied_at varchar(64) NOT NULL)"); err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT version FROM "+revisionsTable)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	applied := map[string]bool{}
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		applied[v] = true
+	}
+	return applied, rows.Err()
+}
+
+// record notes a migration as applied.
+func (db *DB) record(ctx context.Context, tx *sql.Tx, f migrate.File) error {
+	q := "INSERT INTO " + revisionsTable + " (version, name, applied_at) VALUES (?, ?, ?)"
+	if db.Dialect == Postgres {
+		q = "INSERT INTO " + revisionsTable + " (version, name, applied_at) VALUES ($1, $2, $3)"
+	}
+	_, err := tx.ExecContext(ctx, q, f.Version(), f.Name(), time.Now().UTC().Format(time.RFC3339Nano))
+	return err
+}
+
+// hasTable reports whether the database has a table of that name.
+func (db *DB) hasTable(ctx context.Context, tx *sql.Tx, name string) (bool, error) {
+	q := "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+	if db.Dialect == Postgres {
+		q = "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
+	}
+	var n int
+	err := tx.QueryRowContext(ctx, q, name).Scan(&n)
+	return n > 0, err
+}
+
+// AppliedMigrations lists the versions the database has applied, oldest
+// first.
+func (db *DB) AppliedMigrations(ctx context.Context) ([]string, error) {
+	rows, err := db.SQL.QueryContext(ctx, "SELECT version FROM "+revisionsTable+" ORDER BY version")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var vs []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		vs = append(vs, v)
+	}
+	return vs, rows.Err()
+}

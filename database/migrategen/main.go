@@ -1,0 +1,84 @@
+// Command migrategen writes the next versioned migration of each database
+// from the ent schema: it replays the committed migrations on an empty dev
+// database, compares the result with the schema and writes the difference
+// as a new Atlas-format file (with atlas.sum) under database/migrations.
+//
+//	go run ./database/migrategen -name add_something -postgres postgres://…/empty_db
+//
+// The SQLite dev database is in memory; the PostgreSQL one must be an empty
+// database that this command may use (.ci/postgres starts a throwaway
+// cluster). TestMigrationsMatchSchema fails while a change to the schema has
+// no migration.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"path/filepath"
+
+	"ariga.io/atlas/sql/migrate"
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/schema"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "github.com/mattn/go-sqlite3"
+
+	entmigrate "servicesupport/ent/migrate"
+)
+
+func main() {
+	name := flag.String("name", "", "name of the migration (e.g. add_api_keys)")
+	pg := flag.String("postgres", "", "URL of an empty PostgreSQL database to plan on (skip PostgreSQL when empty)")
+	root := flag.String("dir", "database/migrations", "folder of the migration folders")
+	flag.Parse()
+	if *name == "" {
+		log.Fatal("-name is required")
+	}
+	ctx := context.Background()
+	if err := plan(ctx, dialect.SQLite, "sqlite3", "file:migrategen?mode=memory&cache=shared&_fk=1", filepath.Join(*root, "sqlite"), *name); err != nil {
+		log.Fatalf("sqlite: %v", err)
+	}
+	if *pg != "" {
+		if err := plan(ctx, dialect.Postgres, "pgx", *pg, filepath.Join(*root, "postgres"), *name); err != nil {
+			log.Fatalf("postgres: %v", err)
+		}
+	} else {
+		log.Print("no -postgres URL: PostgreSQL migrations not planned")
+	}
+}
+
+// plan writes one dialect's next migration, if the schema changed.
+func plan(ctx context.Context, dialectName, driver, url, path, name string) error {
+	dir, err := migrate.NewLocalDir(path)
+	if err != nil {
+		return err
+	}
+	db, err := sql.Open(driver, url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, err := schema.NewMigrate(entsql.OpenDB(dialectName, db),
+		schema.WithDir(dir),
+		schema.WithMigrationMode(schema.ModeReplay),
+		schema.WithDialect(dialectName),
+		schema.WithFormatter(migrate.DefaultFormatter),
+		schema.WithErrNoPlan(true),
+	)
+	if err != nil {
+		return err
+	}
+	err = m.NamedDiff(ctx, name, entmigrate.Tables...)
+	if errors.Is(err, migrate.ErrNoPlan) {
+		fmt.Printf("%s: no change\n", path)
+		return nil
+	}
+	if err == nil {
+		fmt.Printf("%s: wrote %s\n", path, name)
+	}
+	return err
+}
