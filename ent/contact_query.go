@@ -356,8 +356,9 @@ func (_q *ContactQuery) Clone() *ContactQuery {
 		withBusinessContactOf: _q.withBusinessContactOf.Clone(),
 		withPreSalesContactOf: _q.withPreSalesContactOf.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -807,6 +808,12 @@ func (_q *ContactQuery) ForShare(opts ...sql.LockOption) *ContactQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *ContactQuery) Modify(modifiers ...func(s *sql.Selector)) *ContactSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedBusinessContactOf tells the query-builder to eager-load the nodes that are connected to the "business_contact_of"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *ContactQuery) WithNamedBusinessContactOf(name string, opts ...func(*SellerQuery)) *ContactQuery {
@@ -923,4 +930,10 @@ func (_s *ContactSelect) sqlScan(ctx context.Context, root *ContactQuery, v any)
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *ContactSelect) Modify(modifiers ...func(s *sql.Selector)) *ContactSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

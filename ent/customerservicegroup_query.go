@@ -307,8 +307,9 @@ func (_q *CustomerServiceGroupQuery) Clone() *CustomerServiceGroupQuery {
 		withSeller:   _q.withSeller.Clone(),
 		withProducts: _q.withProducts.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -651,6 +652,12 @@ func (_q *CustomerServiceGroupQuery) ForShare(opts ...sql.LockOption) *CustomerS
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *CustomerServiceGroupQuery) Modify(modifiers ...func(s *sql.Selector)) *CustomerServiceGroupSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedProducts tells the query-builder to eager-load the nodes that are connected to the "products"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *CustomerServiceGroupQuery) WithNamedProducts(name string, opts ...func(*ProductQuery)) *CustomerServiceGroupQuery {
@@ -753,4 +760,10 @@ func (_s *CustomerServiceGroupSelect) sqlScan(ctx context.Context, root *Custome
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *CustomerServiceGroupSelect) Modify(modifiers ...func(s *sql.Selector)) *CustomerServiceGroupSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -21,8 +21,9 @@ import (
 // CustomerServiceGroupUpdate is the builder for updating CustomerServiceGroup entities.
 type CustomerServiceGroupUpdate struct {
 	config
-	hooks    []Hook
-	mutation *CustomerServiceGroupMutation
+	hooks     []Hook
+	mutation  *CustomerServiceGroupMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the CustomerServiceGroupUpdate builder.
@@ -243,6 +244,12 @@ func (_u *CustomerServiceGroupUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *CustomerServiceGroupUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *CustomerServiceGroupUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *CustomerServiceGroupUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -340,6 +347,7 @@ func (_u *CustomerServiceGroupUpdate) sqlSave(ctx context.Context) (_node int, e
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{customerservicegroup.Label}
@@ -355,9 +363,10 @@ func (_u *CustomerServiceGroupUpdate) sqlSave(ctx context.Context) (_node int, e
 // CustomerServiceGroupUpdateOne is the builder for updating a single CustomerServiceGroup entity.
 type CustomerServiceGroupUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *CustomerServiceGroupMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *CustomerServiceGroupMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -585,6 +594,12 @@ func (_u *CustomerServiceGroupUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *CustomerServiceGroupUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *CustomerServiceGroupUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *CustomerServiceGroupUpdateOne) sqlSave(ctx context.Context) (_node *CustomerServiceGroup, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -699,6 +714,7 @@ func (_u *CustomerServiceGroupUpdateOne) sqlSave(ctx context.Context) (_node *Cu
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &CustomerServiceGroup{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -36,6 +36,7 @@ func main() {
 			gen.FeatureIntercept,
 			gen.FeatureGlobalID,
 			gen.FeatureLock,
+			gen.FeatureModifier,
 		},
 	}, entc.Extensions(ex))
 	if err != nil {

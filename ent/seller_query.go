@@ -408,8 +408,9 @@ func (_q *SellerQuery) Clone() *SellerQuery {
 		withProducts:              _q.withProducts.Clone(),
 		withReviews:               _q.withReviews.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -975,6 +976,12 @@ func (_q *SellerQuery) ForShare(opts ...sql.LockOption) *SellerQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *SellerQuery) Modify(modifiers ...func(s *sql.Selector)) *SellerSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedContacts tells the query-builder to eager-load the nodes that are connected to the "contacts"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *SellerQuery) WithNamedContacts(name string, opts ...func(*ContactQuery)) *SellerQuery {
@@ -1119,4 +1126,10 @@ func (_s *SellerSelect) sqlScan(ctx context.Context, root *SellerQuery, v any) e
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *SellerSelect) Modify(modifiers ...func(s *sql.Selector)) *SellerSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -21,8 +21,9 @@ import (
 // SellerUpdate is the builder for updating Seller entities.
 type SellerUpdate struct {
 	config
-	hooks    []Hook
-	mutation *SellerMutation
+	hooks     []Hook
+	mutation  *SellerMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the SellerUpdate builder.
@@ -293,6 +294,12 @@ func (_u *SellerUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *SellerUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *SellerUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *SellerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -546,6 +553,7 @@ func (_u *SellerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{seller.Label}
@@ -561,9 +569,10 @@ func (_u *SellerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // SellerUpdateOne is the builder for updating a single Seller entity.
 type SellerUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *SellerMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *SellerMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetName sets the "name" field.
@@ -841,6 +850,12 @@ func (_u *SellerUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *SellerUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *SellerUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *SellerUpdateOne) sqlSave(ctx context.Context) (_node *Seller, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -1111,6 +1126,7 @@ func (_u *SellerUpdateOne) sqlSave(ctx context.Context) (_node *Seller, err erro
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Seller{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

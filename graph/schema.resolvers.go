@@ -101,17 +101,17 @@ func (r *mutationResolver) RemoveProduct(ctx context.Context, id int) (*model.Pr
 
 // ApproveReview is the resolver for the approveReview field.
 func (r *mutationResolver) ApproveReview(ctx context.Context, id int, comment *string) (*model.ReviewPayload, error) {
-	return reviewPayload(r.service.ApproveReview(ctx, id, comment))
+	return reviewPayload(r.service.ApproveReview(ctx, id, comment, arrival(ctx)))
 }
 
 // RejectReview is the resolver for the rejectReview field.
 func (r *mutationResolver) RejectReview(ctx context.Context, id int, reason string) (*model.ReviewPayload, error) {
-	return reviewPayload(r.service.RejectReview(ctx, id, reason))
+	return reviewPayload(r.service.RejectReview(ctx, id, reason, arrival(ctx)))
 }
 
 // WithdrawReview is the resolver for the withdrawReview field.
 func (r *mutationResolver) WithdrawReview(ctx context.Context, id int) (*model.ReviewPayload, error) {
-	return reviewPayload(r.service.WithdrawReview(ctx, id))
+	return reviewPayload(r.service.WithdrawReview(ctx, id, arrival(ctx)))
 }
 
 // PreSalesInfo is the resolver for the preSalesInfo field.

@@ -22,7 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"servicesupport/auth"
-	"servicesupport/database"
+	"servicesupport/database/dbtest"
 	_ "servicesupport/ent/runtime" // registers the schema's privacy policies and hooks
 	"servicesupport/graph"
 	"servicesupport/graphiql"
@@ -125,15 +125,8 @@ func (w *statusWriter) WriteHeader(status int) {
 func browserServer(t *testing.T) (srv *httptest.Server, calls *apiLog, demo seed.Result, productName string) {
 	t.Helper()
 	ctx := context.Background()
-	dbURL, err := database.FileURL(filepath.Join(t.TempDir(), "graphiql.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := database.Open(dbURL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
+	client := dbtest.Open(t, nil)
+	var err error
 	demo, err = seed.Demo(ctx, client)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ package policy
 
 import (
 	"context"
+	"fmt"
 
 	"entgo.io/ent"
 	"entgo.io/ent/entql"
@@ -83,7 +84,10 @@ func Product() ent.Policy {
 				return privacy.Allow
 			}),
 		},
-		Mutation: privacy.MutationPolicy{ownerCreates(), ownerChanges(), privacy.AlwaysDenyRule()},
+		Mutation: privacy.MutationPolicy{
+			systemOnly(map[string]string{"status": "DRAFT", "released_at": ""}),
+			ownerCreates(), ownerChanges(), privacy.AlwaysDenyRule(),
+		},
 	}
 }
 
@@ -93,17 +97,38 @@ func Review() ent.Policy {
 	return privacy.Policy{
 		Query: readRules(ownedBy),
 		Mutation: privacy.MutationPolicy{
+			systemOnly(map[string]string{"status": "PENDING", "decided_by": "", "decided_at": "", "comment": ""}),
 			ownerCreates(),
-			privacy.OnMutationOperation(privacy.MutationRuleFunc(func(ctx context.Context, _ ent.Mutation) error {
-				if auth.FromContext(ctx).IsStaff() {
-					return privacy.Allow
-				}
-				return privacy.Skip
-			}), ent.OpUpdate|ent.OpUpdateOne),
-			ownerChanges(),
 			privacy.AlwaysDenyRule(),
 		},
 	}
+}
+
+// systemOnly denies any mutation that sets or clears one of the fields
+// (beyond a new row's initial value, "" for none): statuses and decisions
+// change only as the side effect of an operation the service has
+// authorised, which runs as System (whose context skips every rule). No
+// other path, a generated mutation or a direct client call, lets a seller
+// release its own product or decide its own review.
+func systemOnly(initial map[string]string) privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(_ context.Context, m ent.Mutation) error {
+		for _, name := range m.ClearedFields() {
+			if _, guarded := initial[name]; guarded {
+				return privacy.Denyf("%s.%s changes only through the workflow", m.Type(), name)
+			}
+		}
+		for name, first := range initial {
+			v, set := m.Field(name)
+			if !set {
+				continue
+			}
+			if m.Op().Is(ent.OpCreate) && first != "" && fmt.Sprint(v) == first {
+				continue
+			}
+			return privacy.Denyf("%s.%s changes only through the workflow", m.Type(), name)
+		}
+		return privacy.Skip
+	})
 }
 
 // ownedBy matches rows of the viewer's seller; for a viewer without a seller

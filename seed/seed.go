@@ -8,6 +8,7 @@ package seed
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"servicesupport/auth"
 	"servicesupport/ent"
@@ -221,7 +222,7 @@ func (s *seeder) approve(reviewID int) {
 		return
 	}
 	reviewer := s.as(&auth.Viewer{Role: auth.RoleReviewer, Subject: reviewerSubject})
-	_, err := s.svc.ApproveReview(reviewer, reviewID, nil)
+	_, err := s.svc.ApproveReview(reviewer, reviewID, nil, time.Now())
 	s.fail(fmt.Sprintf("approving review %d", reviewID), err)
 }
 

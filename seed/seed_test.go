@@ -2,7 +2,6 @@ package seed_test
 
 import (
 	"context"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -10,7 +9,7 @@ import (
 	"github.com/99designs/gqlgen/client"
 
 	"servicesupport/auth"
-	"servicesupport/database"
+	"servicesupport/database/dbtest"
 	"servicesupport/ent"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
@@ -24,19 +23,10 @@ import (
 // testSecret signs the tokens of the tests.
 var testSecret = []byte("seed-test-secret-of-at-least-32-bytes")
 
-// newClient opens a fresh, migrated SQLite database.
+// newClient opens a fresh, migrated database.
 func newClient(t *testing.T) *ent.Client {
 	t.Helper()
-	url, err := database.FileURL(filepath.Join(t.TempDir(), "seed.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := database.Open(url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return dbtest.Open(t, nil)
 }
 
 // counts is how many rows of each kind the database holds.

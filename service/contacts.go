@@ -7,7 +7,7 @@ import (
 	"servicesupport/ent/contact"
 	"servicesupport/ent/review"
 	"servicesupport/ent/schema/schematype"
-	"servicesupport/schedule"
+	"servicesupport/policy"
 	"servicesupport/validate"
 )
 
@@ -74,6 +74,11 @@ func (s *Service) submitContact(ctx context.Context, c *ent.Contact) (*ent.Revie
 	}
 	var created *ent.Review
 	err = s.inTx(ctx, func(tx *ent.Client) error {
+		// Under the seller's lock, two submissions cannot both count the
+		// same revisions or both find no pending review to supersede.
+		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
+			return err
+		}
 		me, err := tx.Seller.Get(ctx, v.SellerID)
 		if err != nil {
 			return err
@@ -106,35 +111,22 @@ func (s *Service) submitContact(ctx context.Context, c *ent.Contact) (*ent.Revie
 				return err
 			}
 		}
-		now := s.now()
 		kind := reviewKindOf(c.Kind)
 		if _, err := tx.Review.Update().
 			Where(review.SellerID(v.SellerID), review.KindEQ(kind), review.StatusEQ(review.StatusPending)).
 			SetStatus(review.StatusSuperseded).
-			SetDecidedBy(v.Subject).
-			SetDecidedAt(now).
-			Save(ctx); err != nil {
+			Save(policy.System(ctx)); err != nil {
 			return err
 		}
-		created, err = s.openReview(ctx, v.Subject, tx.Review.Create().
+		created, err = tx.Review.Create().
 			SetSellerID(v.SellerID).
 			SetKind(kind).
 			SetContactID(saved.ID).
-			SetChanges(contactChanges(live, saved)))
+			SetChanges(contactChanges(live, saved)).
+			Save(ctx)
 		return err
 	})
 	return committed(created, err)
-}
-
-// openReview stamps a new pending review with its submitter and due date.
-func (s *Service) openReview(ctx context.Context, subject string, create *ent.ReviewCreate) (*ent.Review, error) {
-	now := s.now()
-	return create.
-		SetStatus(review.StatusPending).
-		SetSubmittedBy(subject).
-		SetSubmittedAt(now).
-		SetDueAt(schedule.DueAt(now)).
-		Save(ctx)
 }
 
 // contactChanges lists the fields of next that differ from live (nil when

@@ -4,11 +4,10 @@ import (
 	"context"
 	"strings"
 
-	"golang.org/x/text/cases"
-
 	"servicesupport/ent"
 	"servicesupport/ent/customerservicegroup"
 	"servicesupport/ent/product"
+	"servicesupport/hooks"
 	"servicesupport/schedule"
 	"servicesupport/usererror"
 	"servicesupport/validate"
@@ -47,8 +46,7 @@ func (in GroupInput) check() (group, error) {
 		hours: f.ServiceHours(field("input", "serviceHours"), in.ServiceHours),
 		zone:  f.TimeZone(field("input", "timeZone"), in.TimeZone),
 	}
-	// A Caser keeps state, so each call gets its own.
-	g.nameKey = cases.Fold().String(g.name)
+	g.nameKey = hooks.NameKey(g.name)
 	return g, f.Err()
 }
 
@@ -71,6 +69,10 @@ func (s *Service) CreateCustomerServiceGroup(ctx context.Context, in GroupInput)
 	}
 	var created *ent.CustomerServiceGroup
 	err = s.inTx(ctx, func(tx *ent.Client) error {
+		// Under the seller's lock, two creates cannot both count five.
+		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
+			return err
+		}
 		mine := tx.CustomerServiceGroup.Query().Where(customerservicegroup.SellerID(v.SellerID))
 		n, err := mine.Clone().Count(ctx)
 		if err != nil {
@@ -88,7 +90,6 @@ func (s *Service) CreateCustomerServiceGroup(ctx context.Context, in GroupInput)
 		created, err = tx.CustomerServiceGroup.Create().
 			SetSellerID(v.SellerID).
 			SetName(g.name).
-			SetNameKey(g.nameKey).
 			SetPhone(g.phone).
 			SetEmail(g.email).
 			SetServiceDays(g.days).
@@ -116,6 +117,11 @@ func (s *Service) UpdateCustomerServiceGroup(ctx context.Context, id int, in Gro
 	}
 	var updated *ent.CustomerServiceGroup
 	err = s.inTx(ctx, func(tx *ent.Client) error {
+		// Under the seller's lock, a release being approved sees the group
+		// either before or after this change, never half of it.
+		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
+			return err
+		}
 		cur, err := ownGroup(ctx, tx, v.SellerID, id, field("id"))
 		if err != nil {
 			return err
@@ -138,13 +144,11 @@ func (s *Service) UpdateCustomerServiceGroup(ctx context.Context, id int, in Gro
 		updated, err = tx.CustomerServiceGroup.UpdateOne(cur).
 			Where(customerservicegroup.Version(cur.Version)).
 			SetName(g.name).
-			SetNameKey(g.nameKey).
 			SetPhone(g.phone).
 			SetEmail(g.email).
 			SetServiceDays(g.days).
 			SetServiceHours(g.hours).
 			SetTimeZone(g.zone).
-			AddVersion(1).
 			Save(ctx)
 		switch {
 		case ent.IsConstraintError(err):
@@ -165,6 +169,11 @@ func (s *Service) DeleteCustomerServiceGroup(ctx context.Context, id int) error 
 		return err
 	}
 	return s.inTx(ctx, func(tx *ent.Client) error {
+		// Under the seller's lock, no product can select the group between
+		// the check and the delete.
+		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
+			return err
+		}
 		g, err := ownGroup(ctx, tx, v.SellerID, id, field("id"))
 		if err != nil {
 			return err

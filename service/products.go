@@ -9,6 +9,8 @@ import (
 	"servicesupport/ent/review"
 	"servicesupport/ent/schema/schematype"
 	"servicesupport/ent/seller"
+	"servicesupport/lifecycle"
+	"servicesupport/policy"
 	"servicesupport/schedule"
 	"servicesupport/validate"
 )
@@ -46,6 +48,11 @@ func (s *Service) CreateProduct(ctx context.Context, in ProductInput) (*ent.Prod
 	}
 	var created *ent.Product
 	err = s.inTx(ctx, func(tx *ent.Client) error {
+		// Under the seller's lock, the group cannot be deleted between the
+		// check and the insert.
+		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
+			return err
+		}
 		if in.AfterSalesGroupID != nil {
 			if _, err := ownGroup(ctx, tx, v.SellerID, *in.AfterSalesGroupID, field("input", "afterSalesGroupID")); err != nil {
 				return err
@@ -84,6 +91,9 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductUpdate) (
 	}
 	var updated *ent.Product
 	err = s.inTx(ctx, func(tx *ent.Client) error {
+		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
+			return err
+		}
 		p, err := ownProduct(ctx, tx, v.SellerID, id)
 		if err != nil {
 			return err
@@ -91,26 +101,23 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductUpdate) (
 		if err := staleVersion(in.ExpectedVersion, p.Version); err != nil {
 			return err
 		}
-		switch p.Status {
-		case product.StatusDraft, product.StatusRejected:
-		case product.StatusReleased, product.StatusHidden:
-			if name != nil || summary != nil {
-				path := field("input", "name")
-				if name == nil {
-					path = field("input", "summary")
-				}
-				return precondition(path, "a %s product's name and summary cannot change; only its after-sales group can", p.Status)
-			}
-		default:
+		details, group := lifecycle.ProductEditable(p.Status)
+		switch {
+		case !group:
 			return precondition(field("id"), "a %s product cannot be changed", p.Status)
+		case !details && (name != nil || summary != nil):
+			path := field("input", "name")
+			if name == nil {
+				path = field("input", "summary")
+			}
+			return precondition(path, "a %s product's name and summary cannot change; only its after-sales group can", p.Status)
 		}
 		if in.AfterSalesGroupID != nil {
 			g, err := ownGroup(ctx, tx, v.SellerID, *in.AfterSalesGroupID, field("input", "afterSalesGroupID"))
 			if err != nil {
 				return err
 			}
-			live := p.Status == product.StatusReleased || p.Status == product.StatusHidden
-			if live && !schedule.MeetsPolicy(g.ServiceDays, g.ServiceHours) {
+			if lifecycle.ProductLive(p.Status) && !schedule.MeetsPolicy(g.ServiceDays, g.ServiceHours) {
 				return precondition(field("input", "afterSalesGroupID"),
 					"group %q does not meet the service policy (at least 8 hours a day, 5 days a week)", g.Name)
 			}
@@ -120,7 +127,6 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductUpdate) (
 			SetNillableName(name).
 			SetNillableSummary(summary).
 			SetNillableAfterSalesGroupID(in.AfterSalesGroupID).
-			AddVersion(1).
 			Save(ctx)
 		if ent.IsNotFound(err) {
 			return changedConcurrently()
@@ -140,21 +146,24 @@ func (s *Service) SubmitProductRelease(ctx context.Context, id int) (*ent.Review
 	}
 	var created *ent.Review
 	err = s.inTx(ctx, func(tx *ent.Client) error {
+		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
+			return err
+		}
 		p, err := ownProduct(ctx, tx, v.SellerID, id)
 		if err != nil {
 			return err
 		}
-		if p.Status != product.StatusDraft && p.Status != product.StatusRejected {
+		if !lifecycle.ProductMayMove(p.Status, product.StatusInReview) {
 			return precondition(field("id"), "only a DRAFT or REJECTED product can be submitted for release; this one is %s", p.Status)
 		}
 		g, err := releaseBlockers(ctx, tx, p)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Product.UpdateOne(p).SetStatus(product.StatusInReview).AddVersion(1).Save(ctx); err != nil {
+		if err := moveProduct(policy.System(ctx), tx, p.ID, p.Status, product.StatusInReview); err != nil {
 			return err
 		}
-		created, err = s.openReview(ctx, v.Subject, tx.Review.Create().
+		created, err = tx.Review.Create().
 			SetSellerID(v.SellerID).
 			SetKind(review.KindProductRelease).
 			SetProductID(p.ID).
@@ -162,7 +171,8 @@ func (s *Service) SubmitProductRelease(ctx context.Context, id int) (*ent.Review
 				{Field: "name", After: &p.Name},
 				{Field: "summary", After: &p.Summary},
 				{Field: "afterSalesGroup", After: &g.Name},
-			}))
+			}).
+			Save(ctx)
 		return err
 	})
 	return committed(created, err)
@@ -204,22 +214,26 @@ func quote(s string) string { return "\"" + s + "\"" }
 
 // HideProduct hides a RELEASED product from product pages.
 func (s *Service) HideProduct(ctx context.Context, id int) (*ent.Product, error) {
-	return s.moveProduct(ctx, id, product.StatusReleased, product.StatusHidden)
+	return s.changeStatus(ctx, id, product.StatusReleased, product.StatusHidden)
 }
 
 // ShowProduct shows a HIDDEN product again.
 func (s *Service) ShowProduct(ctx context.Context, id int) (*ent.Product, error) {
-	return s.moveProduct(ctx, id, product.StatusHidden, product.StatusReleased)
+	return s.changeStatus(ctx, id, product.StatusHidden, product.StatusReleased)
 }
 
-// moveProduct changes a product's status from one to another.
-func (s *Service) moveProduct(ctx context.Context, id int, from, to product.Status) (*ent.Product, error) {
+// changeStatus moves one of the viewer's products from one status to
+// another.
+func (s *Service) changeStatus(ctx context.Context, id int, from, to product.Status) (*ent.Product, error) {
 	v, err := sellerViewer(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var moved *ent.Product
 	err = s.inTx(ctx, func(tx *ent.Client) error {
+		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
+			return err
+		}
 		p, err := ownProduct(ctx, tx, v.SellerID, id)
 		if err != nil {
 			return err
@@ -227,10 +241,26 @@ func (s *Service) moveProduct(ctx context.Context, id int, from, to product.Stat
 		if p.Status != from {
 			return precondition(field("id"), "only a %s product can become %s; this one is %s", from, to, p.Status)
 		}
-		moved, err = tx.Product.UpdateOne(p).SetStatus(to).AddVersion(1).Save(ctx)
+		if err := moveProduct(policy.System(ctx), tx, id, from, to); err != nil {
+			return err
+		}
+		moved, err = tx.Product.Get(ctx, id)
 		return err
 	})
 	return committed(moved, err)
+}
+
+// moveProduct moves a product from one status to another, as the system
+// (the caller has authorised the move). The update is conditional on the
+// status it leaves (and the hook adds the lifecycle's own guard), so a
+// move that lost a race to another changes nothing: REMOVED stays REMOVED
+// whatever else was under way.
+func moveProduct(sys context.Context, tx *ent.Client, id int, from, to product.Status) error {
+	err := tx.Product.UpdateOneID(id).Where(product.StatusEQ(from)).SetStatus(to).Exec(sys)
+	if ent.IsNotFound(err) {
+		return changedConcurrently()
+	}
+	return err
 }
 
 // RemoveProduct removes a product for good; its pending release review is
@@ -242,22 +272,27 @@ func (s *Service) RemoveProduct(ctx context.Context, id int) (*ent.Product, erro
 	}
 	var removed *ent.Product
 	err = s.inTx(ctx, func(tx *ent.Client) error {
+		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
+			return err
+		}
 		p, err := ownProduct(ctx, tx, v.SellerID, id)
 		if err != nil {
 			return err
 		}
-		if p.Status == product.StatusRemoved {
+		if !lifecycle.ProductMayMove(p.Status, product.StatusRemoved) {
 			return precondition(field("id"), "the product is already removed")
 		}
+		sys := policy.System(ctx)
 		if _, err := tx.Review.Update().
 			Where(review.ProductID(p.ID), review.StatusEQ(review.StatusPending)).
 			SetStatus(review.StatusWithdrawn).
-			SetDecidedBy(v.Subject).
-			SetDecidedAt(s.now()).
-			Save(ctx); err != nil {
+			Save(sys); err != nil {
 			return err
 		}
-		removed, err = tx.Product.UpdateOne(p).SetStatus(product.StatusRemoved).AddVersion(1).Save(ctx)
+		if err := moveProduct(sys, tx, id, p.Status, product.StatusRemoved); err != nil {
+			return err
+		}
+		removed, err = tx.Product.Get(ctx, id)
 		return err
 	})
 	return committed(removed, err)

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"servicesupport/auth"
 	"servicesupport/ent"
@@ -22,14 +21,12 @@ var ErrForbidden = errors.New("forbidden")
 
 // Service runs business operations against the database.
 type Service struct {
-	client   *ent.Client
-	now      func() time.Time
-	deciders deciders
+	client *ent.Client
 }
 
 // New returns a Service over client.
 func New(client *ent.Client) *Service {
-	return &Service{client: client, now: func() time.Time { return time.Now().UTC() }}
+	return &Service{client: client}
 }
 
 // inTx runs fn in a transaction and commits when fn returns nil; any error
@@ -118,20 +115,4 @@ func committed[T interface{ Unwrap() T }](v T, err error) (T, error) {
 		return zero, err
 	}
 	return v.Unwrap(), nil
-}
-
-type arrivalKey struct{}
-
-// WithArrival records when the request arrived, so that a decision can tell
-// whether the review was decided by someone else while it was under way.
-func WithArrival(ctx context.Context, t time.Time) context.Context {
-	return context.WithValue(ctx, arrivalKey{}, t.UTC())
-}
-
-// arrival returns the request's arrival time, or def outside a request.
-func arrival(ctx context.Context, def time.Time) time.Time {
-	if t, ok := ctx.Value(arrivalKey{}).(time.Time); ok {
-		return t
-	}
-	return def
 }

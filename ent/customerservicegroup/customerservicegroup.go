@@ -91,7 +91,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "servicesupport/ent/runtime"
 var (
-	Hooks  [1]ent.Hook
+	Hooks  [3]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time

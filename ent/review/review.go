@@ -105,7 +105,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "servicesupport/ent/runtime"
 var (
-	Hooks  [1]ent.Hook
+	Hooks  [2]ent.Hook
 	Policy ent.Policy
 )
 

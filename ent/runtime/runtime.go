@@ -52,6 +52,11 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	customerservicegroupHooks := schema.CustomerServiceGroup{}.Hooks()
+
+	customerservicegroup.Hooks[1] = customerservicegroupHooks[0]
+
+	customerservicegroup.Hooks[2] = customerservicegroupHooks[1]
 	customerservicegroupMixinFields0 := customerservicegroupMixin[0].Fields()
 	_ = customerservicegroupMixinFields0
 	customerservicegroupFields := schema.CustomerServiceGroup{}.Fields()
@@ -80,6 +85,11 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	productHooks := schema.Product{}.Hooks()
+
+	product.Hooks[1] = productHooks[0]
+
+	product.Hooks[2] = productHooks[1]
 	productMixinFields0 := productMixin[0].Fields()
 	_ = productMixinFields0
 	productFields := schema.Product{}.Fields()
@@ -111,6 +121,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	reviewHooks := schema.Review{}.Hooks()
+
+	review.Hooks[1] = reviewHooks[0]
 	reviewFields := schema.Review{}.Fields()
 	_ = reviewFields
 	sellerMixin := schema.Seller{}.Mixin()

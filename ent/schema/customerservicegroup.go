@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"servicesupport/hooks"
 	"servicesupport/policy"
 
 	"entgo.io/contrib/entgql"
@@ -84,6 +85,11 @@ func (CustomerServiceGroup) Annotations() []schema.Annotation {
 		entgql.Skip(entgql.SkipWhereInput),
 		schema.Comment("An after-sales customer service group, shown on the product pages that select it."),
 	}
+}
+
+// Hooks of the CustomerServiceGroup: see package hooks.
+func (CustomerServiceGroup) Hooks() []ent.Hook {
+	return []ent.Hook{hooks.BumpVersion(), hooks.GroupNameKey()}
 }
 
 // Policy of the CustomerServiceGroup: see package policy.

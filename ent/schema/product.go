@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"servicesupport/hooks"
 	"servicesupport/policy"
 
 	"entgo.io/contrib/entgql"
@@ -99,6 +100,11 @@ func (Product) Annotations() []schema.Annotation {
 		entgql.QueryField("products").Description("Products the viewer may see: released ones for everybody, all of its own for a seller."),
 		schema.Comment("A product offered by a seller."),
 	}
+}
+
+// Hooks of the Product: see package hooks.
+func (Product) Hooks() []ent.Hook {
+	return []ent.Hook{hooks.BumpVersion(), hooks.ProductStatus()}
 }
 
 // Policy of the Product: see package policy.

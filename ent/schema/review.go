@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"servicesupport/hooks"
 	"servicesupport/policy"
 
 	"entgo.io/contrib/entgql"
@@ -135,6 +136,11 @@ func (Review) Annotations() []schema.Annotation {
 		entgql.QueryField("reviews").Description("Reviews: all for reviewers and admins, its own for a seller."),
 		schema.Comment("The approval record of a contact revision or a product release."),
 	}
+}
+
+// Hooks of the Review: see package hooks.
+func (Review) Hooks() []ent.Hook {
+	return []ent.Hook{hooks.ReviewStatus()}
 }
 
 // Policy of the Review: see package policy.
