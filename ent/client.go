@@ -13,6 +13,7 @@ import (
 
 	"servicesupport/ent/contact"
 	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/persistedquery"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
 	"servicesupport/ent/seller"
@@ -32,6 +33,8 @@ type Client struct {
 	Contact *ContactClient
 	// CustomerServiceGroup is the client for interacting with the CustomerServiceGroup builders.
 	CustomerServiceGroup *CustomerServiceGroupClient
+	// PersistedQuery is the client for interacting with the PersistedQuery builders.
+	PersistedQuery *PersistedQueryClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
 	// Review is the client for interacting with the Review builders.
@@ -51,6 +54,7 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Contact = NewContactClient(c.config)
 	c.CustomerServiceGroup = NewCustomerServiceGroupClient(c.config)
+	c.PersistedQuery = NewPersistedQueryClient(c.config)
 	c.Product = NewProductClient(c.config)
 	c.Review = NewReviewClient(c.config)
 	c.Seller = NewSellerClient(c.config)
@@ -148,6 +152,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:               cfg,
 		Contact:              NewContactClient(cfg),
 		CustomerServiceGroup: NewCustomerServiceGroupClient(cfg),
+		PersistedQuery:       NewPersistedQueryClient(cfg),
 		Product:              NewProductClient(cfg),
 		Review:               NewReviewClient(cfg),
 		Seller:               NewSellerClient(cfg),
@@ -172,6 +177,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:               cfg,
 		Contact:              NewContactClient(cfg),
 		CustomerServiceGroup: NewCustomerServiceGroupClient(cfg),
+		PersistedQuery:       NewPersistedQueryClient(cfg),
 		Product:              NewProductClient(cfg),
 		Review:               NewReviewClient(cfg),
 		Seller:               NewSellerClient(cfg),
@@ -203,21 +209,23 @@ func (c *Client) Close() error {
 // Use adds the mutation hooks to all the entity clients.
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
-	c.Contact.Use(hooks...)
-	c.CustomerServiceGroup.Use(hooks...)
-	c.Product.Use(hooks...)
-	c.Review.Use(hooks...)
-	c.Seller.Use(hooks...)
+	for _, n := range []interface{ Use(...Hook) }{
+		c.Contact, c.CustomerServiceGroup, c.PersistedQuery, c.Product, c.Review,
+		c.Seller,
+	} {
+		n.Use(hooks...)
+	}
 }
 
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
-	c.Contact.Intercept(interceptors...)
-	c.CustomerServiceGroup.Intercept(interceptors...)
-	c.Product.Intercept(interceptors...)
-	c.Review.Intercept(interceptors...)
-	c.Seller.Intercept(interceptors...)
+	for _, n := range []interface{ Intercept(...Interceptor) }{
+		c.Contact, c.CustomerServiceGroup, c.PersistedQuery, c.Product, c.Review,
+		c.Seller,
+	} {
+		n.Intercept(interceptors...)
+	}
 }
 
 // Mutate implements the ent.Mutator interface.
@@ -227,6 +235,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Contact.mutate(ctx, m)
 	case *CustomerServiceGroupMutation:
 		return c.CustomerServiceGroup.mutate(ctx, m)
+	case *PersistedQueryMutation:
+		return c.PersistedQuery.mutate(ctx, m)
 	case *ProductMutation:
 		return c.Product.mutate(ctx, m)
 	case *ReviewMutation:
@@ -599,6 +609,140 @@ func (c *CustomerServiceGroupClient) mutate(ctx context.Context, m *CustomerServ
 		return (&CustomerServiceGroupDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown CustomerServiceGroup mutation op: %q", m.Op())
+	}
+}
+
+// PersistedQueryClient is a client for the PersistedQuery schema.
+type PersistedQueryClient struct {
+	config
+}
+
+// NewPersistedQueryClient returns a client for the PersistedQuery from the given config.
+func NewPersistedQueryClient(c config) *PersistedQueryClient {
+	return &PersistedQueryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `persistedquery.Hooks(f(g(h())))`.
+func (c *PersistedQueryClient) Use(hooks ...Hook) {
+	c.hooks.PersistedQuery = append(c.hooks.PersistedQuery, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `persistedquery.Intercept(f(g(h())))`.
+func (c *PersistedQueryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PersistedQuery = append(c.inters.PersistedQuery, interceptors...)
+}
+
+// Create returns a builder for creating a PersistedQuery entity.
+func (c *PersistedQueryClient) Create() *PersistedQueryCreate {
+	mutation := newPersistedQueryMutation(c.config, OpCreate)
+	return &PersistedQueryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PersistedQuery entities.
+func (c *PersistedQueryClient) CreateBulk(builders ...*PersistedQueryCreate) *PersistedQueryCreateBulk {
+	return &PersistedQueryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PersistedQueryClient) MapCreateBulk(slice any, setFunc func(*PersistedQueryCreate, int)) *PersistedQueryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PersistedQueryCreateBulk{err: fmt.Errorf("calling to PersistedQueryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PersistedQueryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PersistedQueryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PersistedQuery.
+func (c *PersistedQueryClient) Update() *PersistedQueryUpdate {
+	mutation := newPersistedQueryMutation(c.config, OpUpdate)
+	return &PersistedQueryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PersistedQueryClient) UpdateOne(_m *PersistedQuery) *PersistedQueryUpdateOne {
+	mutation := newPersistedQueryMutation(c.config, OpUpdateOne, withPersistedQuery(_m))
+	return &PersistedQueryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PersistedQueryClient) UpdateOneID(id int) *PersistedQueryUpdateOne {
+	mutation := newPersistedQueryMutation(c.config, OpUpdateOne, withPersistedQueryID(id))
+	return &PersistedQueryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PersistedQuery.
+func (c *PersistedQueryClient) Delete() *PersistedQueryDelete {
+	mutation := newPersistedQueryMutation(c.config, OpDelete)
+	return &PersistedQueryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PersistedQueryClient) DeleteOne(_m *PersistedQuery) *PersistedQueryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PersistedQueryClient) DeleteOneID(id int) *PersistedQueryDeleteOne {
+	builder := c.Delete().Where(persistedquery.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PersistedQueryDeleteOne{builder}
+}
+
+// Query returns a query builder for PersistedQuery.
+func (c *PersistedQueryClient) Query() *PersistedQueryQuery {
+	return &PersistedQueryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePersistedQuery},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PersistedQuery entity by its id.
+func (c *PersistedQueryClient) Get(ctx context.Context, id int) (*PersistedQuery, error) {
+	return c.Query().Where(persistedquery.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PersistedQueryClient) GetX(ctx context.Context, id int) *PersistedQuery {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PersistedQueryClient) Hooks() []Hook {
+	hooks := c.hooks.PersistedQuery
+	return append(hooks[:len(hooks):len(hooks)], persistedquery.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PersistedQueryClient) Interceptors() []Interceptor {
+	return c.inters.PersistedQuery
+}
+
+func (c *PersistedQueryClient) mutate(ctx context.Context, m *PersistedQueryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PersistedQueryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PersistedQueryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PersistedQueryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PersistedQueryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PersistedQuery mutation op: %q", m.Op())
 	}
 }
 
@@ -1199,9 +1343,11 @@ func (c *SellerClient) mutate(ctx context.Context, m *SellerMutation) (Value, er
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Contact, CustomerServiceGroup, Product, Review, Seller []ent.Hook
+		Contact, CustomerServiceGroup, PersistedQuery, Product, Review,
+		Seller []ent.Hook
 	}
 	inters struct {
-		Contact, CustomerServiceGroup, Product, Review, Seller []ent.Interceptor
+		Contact, CustomerServiceGroup, PersistedQuery, Product, Review,
+		Seller []ent.Interceptor
 	}
 )

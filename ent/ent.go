@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"servicesupport/ent/contact"
 	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/persistedquery"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
 	"servicesupport/ent/seller"
@@ -79,6 +80,7 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			contact.Table:              contact.ValidColumn,
 			customerservicegroup.Table: customerservicegroup.ValidColumn,
+			persistedquery.Table:       persistedquery.ValidColumn,
 			product.Table:              product.ValidColumn,
 			review.Table:               review.ValidColumn,
 			seller.Table:               seller.ValidColumn,

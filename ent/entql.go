@@ -5,6 +5,7 @@ package ent
 import (
 	"servicesupport/ent/contact"
 	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/persistedquery"
 	"servicesupport/ent/predicate"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
@@ -18,7 +19,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 5)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 6)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   contact.Table,
@@ -66,6 +67,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   persistedquery.Table,
+			Columns: persistedquery.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: persistedquery.FieldID,
+			},
+		},
+		Type: "PersistedQuery",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			persistedquery.FieldCreatedAt: {Type: field.TypeTime, Column: persistedquery.FieldCreatedAt},
+			persistedquery.FieldHash:      {Type: field.TypeString, Column: persistedquery.FieldHash},
+			persistedquery.FieldDocument:  {Type: field.TypeString, Column: persistedquery.FieldDocument},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -86,7 +103,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldVersion:           {Type: field.TypeInt, Column: product.FieldVersion},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   review.Table,
 			Columns: review.Columns,
@@ -111,7 +128,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			review.FieldComment:     {Type: field.TypeString, Column: review.FieldComment},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   seller.Table,
 			Columns: seller.Columns,
@@ -614,6 +631,61 @@ func (f *CustomerServiceGroupFilter) WhereHasProductsWith(preds ...predicate.Pro
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PersistedQueryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PersistedQueryQuery builder.
+func (_q *PersistedQueryQuery) Filter() *PersistedQueryFilter {
+	return &PersistedQueryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PersistedQueryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PersistedQueryMutation builder.
+func (m *PersistedQueryMutation) Filter() *PersistedQueryFilter {
+	return &PersistedQueryFilter{config: m.config, predicateAdder: m}
+}
+
+// PersistedQueryFilter provides a generic filtering capability at runtime for PersistedQueryQuery.
+type PersistedQueryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PersistedQueryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *PersistedQueryFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(persistedquery.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PersistedQueryFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(persistedquery.FieldCreatedAt))
+}
+
+// WhereHash applies the entql string predicate on the hash field.
+func (f *PersistedQueryFilter) WhereHash(p entql.StringP) {
+	f.Where(p.Field(persistedquery.FieldHash))
+}
+
+// WhereDocument applies the entql string predicate on the document field.
+func (f *PersistedQueryFilter) WhereDocument(p entql.StringP) {
+	f.Where(p.Field(persistedquery.FieldDocument))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ProductQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -642,7 +714,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -769,7 +841,7 @@ type ReviewFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReviewFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -911,7 +983,7 @@ type SellerFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SellerFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -16,6 +16,8 @@ type Tx struct {
 	Contact *ContactClient
 	// CustomerServiceGroup is the client for interacting with the CustomerServiceGroup builders.
 	CustomerServiceGroup *CustomerServiceGroupClient
+	// PersistedQuery is the client for interacting with the PersistedQuery builders.
+	PersistedQuery *PersistedQueryClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
 	// Review is the client for interacting with the Review builders.
@@ -155,6 +157,7 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.Contact = NewContactClient(tx.config)
 	tx.CustomerServiceGroup = NewCustomerServiceGroupClient(tx.config)
+	tx.PersistedQuery = NewPersistedQueryClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
 	tx.Review = NewReviewClient(tx.config)
 	tx.Seller = NewSellerClient(tx.config)

@@ -100,7 +100,9 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	if cfg.AllowedOperations != nil {
 		srv.Use(allowList(cfg.AllowedOperations))
 	} else {
-		srv.Use(persistedQueries{extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)}})
+		store := newPersistedStore(cfg.Client, log)
+		srv.Use(persistedQueries{extension.AutomaticPersistedQuery{Cache: store}})
+		srv.AroundOperations(store.share)
 	}
 	srv.Use(&shapeLimits{small: lru.New[bool](1000)})
 	srv.Use(extension.FixedComplexityLimit(complexityLimit))

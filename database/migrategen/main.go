@@ -19,6 +19,8 @@ import (
 	"fmt"
 	"log"
 	"path/filepath"
+	"text/template"
+	"time"
 
 	"ariga.io/atlas/sql/migrate"
 	"entgo.io/ent/dialect"
@@ -39,11 +41,20 @@ func main() {
 		log.Fatal("-name is required")
 	}
 	ctx := context.Background()
-	if err := plan(ctx, dialect.SQLite, "sqlite3", "file:migrategen?mode=memory&cache=shared&_fk=1", filepath.Join(*root, "sqlite"), *name); err != nil {
+	// One version for both dialects' files of this change.
+	version := time.Now().UTC().Format("20060102150405")
+	formatter, err := migrate.NewTemplateFormatter(
+		template.Must(template.New("name").Parse(version+"_{{ .Name }}.sql")),
+		template.Must(template.New("body").Parse(`{{ range .Changes }}{{ with .Comment }}-- {{ println . }}{{ end }}{{ printf "%s;\n" .Cmd }}{{ end }}`)),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := plan(ctx, formatter, dialect.SQLite, "sqlite3", "file:migrategen?mode=memory&cache=shared&_fk=1", filepath.Join(*root, "sqlite"), *name); err != nil {
 		log.Fatalf("sqlite: %v", err)
 	}
 	if *pg != "" {
-		if err := plan(ctx, dialect.Postgres, "pgx", *pg, filepath.Join(*root, "postgres"), *name); err != nil {
+		if err := plan(ctx, formatter, dialect.Postgres, "pgx", *pg, filepath.Join(*root, "postgres"), *name); err != nil {
 			log.Fatalf("postgres: %v", err)
 		}
 	} else {
@@ -52,7 +63,7 @@ func main() {
 }
 
 // plan writes one dialect's next migration, if the schema changed.
-func plan(ctx context.Context, dialectName, driver, url, path, name string) error {
+func plan(ctx context.Context, formatter migrate.Formatter, dialectName, driver, url, path, name string) error {
 	dir, err := migrate.NewLocalDir(path)
 	if err != nil {
 		return err
@@ -66,7 +77,7 @@ func plan(ctx context.Context, dialectName, driver, url, path, name string) erro
 		schema.WithDir(dir),
 		schema.WithMigrationMode(schema.ModeReplay),
 		schema.WithDialect(dialectName),
-		schema.WithFormatter(migrate.DefaultFormatter),
+		schema.WithFormatter(formatter),
 		schema.WithErrNoPlan(true),
 	)
 	if err != nil {

@@ -32,6 +32,18 @@ func (f CustomerServiceGroupFunc) Mutate(ctx context.Context, m ent.Mutation) (e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CustomerServiceGroupMutation", m)
 }
 
+// The PersistedQueryFunc type is an adapter to allow the use of ordinary
+// function as PersistedQuery mutator.
+type PersistedQueryFunc func(context.Context, *ent.PersistedQueryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PersistedQueryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PersistedQueryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PersistedQueryMutation", m)
+}
+
 // The ProductFunc type is an adapter to allow the use of ordinary
 // function as Product mutator.
 type ProductFunc func(context.Context, *ent.ProductMutation) (ent.Value, error)

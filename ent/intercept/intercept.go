@@ -9,6 +9,7 @@ import (
 	"servicesupport/ent"
 	"servicesupport/ent/contact"
 	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/persistedquery"
 	"servicesupport/ent/predicate"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
@@ -127,6 +128,33 @@ func (f TraverseCustomerServiceGroup) Traverse(ctx context.Context, q ent.Query)
 	return fmt.Errorf("unexpected query type %T. expect *ent.CustomerServiceGroupQuery", q)
 }
 
+// The PersistedQueryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PersistedQueryFunc func(context.Context, *ent.PersistedQueryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PersistedQueryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PersistedQueryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PersistedQueryQuery", q)
+}
+
+// The TraversePersistedQuery type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePersistedQuery func(context.Context, *ent.PersistedQueryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePersistedQuery) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePersistedQuery) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PersistedQueryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PersistedQueryQuery", q)
+}
+
 // The ProductFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ProductFunc func(context.Context, *ent.ProductQuery) (ent.Value, error)
 
@@ -215,6 +243,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ContactQuery, predicate.Contact, contact.OrderOption]{typ: ent.TypeContact, tq: q}, nil
 	case *ent.CustomerServiceGroupQuery:
 		return &query[*ent.CustomerServiceGroupQuery, predicate.CustomerServiceGroup, customerservicegroup.OrderOption]{typ: ent.TypeCustomerServiceGroup, tq: q}, nil
+	case *ent.PersistedQueryQuery:
+		return &query[*ent.PersistedQueryQuery, predicate.PersistedQuery, persistedquery.OrderOption]{typ: ent.TypePersistedQuery, tq: q}, nil
 	case *ent.ProductQuery:
 		return &query[*ent.ProductQuery, predicate.Product, product.OrderOption]{typ: ent.TypeProduct, tq: q}, nil
 	case *ent.ReviewQuery:

@@ -78,6 +78,19 @@ var (
 			},
 		},
 	}
+	// PersistedQueriesColumns holds the columns for the "persisted_queries" table.
+	PersistedQueriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "hash", Type: field.TypeString, Unique: true},
+		{Name: "document", Type: field.TypeString, Size: 2147483647},
+	}
+	// PersistedQueriesTable holds the schema information for the "persisted_queries" table.
+	PersistedQueriesTable = &schema.Table{
+		Name:       "persisted_queries",
+		Columns:    PersistedQueriesColumns,
+		PrimaryKey: []*schema.Column{PersistedQueriesColumns[0]},
+	}
 	// ProductsColumns holds the columns for the "products" table.
 	ProductsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -231,6 +244,7 @@ var (
 	Tables = []*schema.Table{
 		ContactsTable,
 		CustomerServiceGroupsTable,
+		PersistedQueriesTable,
 		ProductsTable,
 		ReviewsTable,
 		SellersTable,
@@ -245,6 +259,9 @@ func init() {
 	CustomerServiceGroupsTable.ForeignKeys[0].RefTable = SellersTable
 	CustomerServiceGroupsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
+	}
+	PersistedQueriesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(21474836480),
 	}
 	ProductsTable.ForeignKeys[0].RefTable = CustomerServiceGroupsTable
 	ProductsTable.ForeignKeys[1].RefTable = SellersTable

@@ -12,6 +12,9 @@ type Contact func(*sql.Selector)
 // CustomerServiceGroup is the predicate function for customerservicegroup builders.
 type CustomerServiceGroup func(*sql.Selector)
 
+// PersistedQuery is the predicate function for persistedquery builders.
+type PersistedQuery func(*sql.Selector)
+
 // Product is the predicate function for product builders.
 type Product func(*sql.Selector)
 

@@ -159,6 +159,30 @@ func (f CustomerServiceGroupMutationRuleFunc) EvalMutation(ctx context.Context, 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CustomerServiceGroupMutation", m)
 }
 
+// The PersistedQueryQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PersistedQueryQueryRuleFunc func(context.Context, *ent.PersistedQueryQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PersistedQueryQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PersistedQueryQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PersistedQueryQuery", q)
+}
+
+// The PersistedQueryMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PersistedQueryMutationRuleFunc func(context.Context, *ent.PersistedQueryMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PersistedQueryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PersistedQueryMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PersistedQueryMutation", m)
+}
+
 // The ProductQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ProductQueryRuleFunc func(context.Context, *ent.ProductQuery) error
@@ -270,6 +294,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.CustomerServiceGroupQuery:
 		return q.Filter(), nil
+	case *ent.PersistedQueryQuery:
+		return q.Filter(), nil
 	case *ent.ProductQuery:
 		return q.Filter(), nil
 	case *ent.ReviewQuery:
@@ -286,6 +312,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ContactMutation:
 		return m.Filter(), nil
 	case *ent.CustomerServiceGroupMutation:
+		return m.Filter(), nil
+	case *ent.PersistedQueryMutation:
 		return m.Filter(), nil
 	case *ent.ProductMutation:
 		return m.Filter(), nil

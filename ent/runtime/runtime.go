@@ -6,6 +6,7 @@ import (
 	"context"
 	"servicesupport/ent/contact"
 	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/persistedquery"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
 	"servicesupport/ent/schema"
@@ -75,6 +76,24 @@ func init() {
 	customerservicegroupDescVersion := customerservicegroupFields[8].Descriptor()
 	// customerservicegroup.DefaultVersion holds the default value on creation for the version field.
 	customerservicegroup.DefaultVersion = customerservicegroupDescVersion.Default.(int)
+	persistedqueryMixin := schema.PersistedQuery{}.Mixin()
+	persistedquery.Policy = privacy.NewPolicies(schema.PersistedQuery{})
+	persistedquery.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := persistedquery.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	persistedqueryMixinFields0 := persistedqueryMixin[0].Fields()
+	_ = persistedqueryMixinFields0
+	persistedqueryFields := schema.PersistedQuery{}.Fields()
+	_ = persistedqueryFields
+	// persistedqueryDescCreatedAt is the schema descriptor for created_at field.
+	persistedqueryDescCreatedAt := persistedqueryMixinFields0[0].Descriptor()
+	// persistedquery.DefaultCreatedAt holds the default value on creation for the created_at field.
+	persistedquery.DefaultCreatedAt = persistedqueryDescCreatedAt.Default.(func() time.Time)
 	productMixin := schema.Product{}.Mixin()
 	product.Policy = privacy.NewPolicies(schema.Product{})
 	product.Hooks[0] = func(next ent.Mutator) ent.Mutator {
