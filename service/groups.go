@@ -141,6 +141,22 @@ func (s *Service) UpdateCustomerServiceGroup(ctx context.Context, id int, in Gro
 		if taken {
 			return nameTaken(g.name)
 		}
+		if !schedule.MeetsPolicy(g.days, g.hours) {
+			// Product pages show the group of a released or hidden
+			// product: it must keep meeting the policy it was released on.
+			live, err := productNames(ctx, cur.QueryProducts().Where(product.StatusIn(product.StatusReleased, product.StatusHidden)))
+			if err != nil {
+				return err
+			}
+			if len(live) > 0 {
+				path := field("input", "serviceHours")
+				if len(g.days) < 5 {
+					path = field("input", "serviceDays")
+				}
+				return precondition(path,
+					"released products show this group, so it must serve at least 8 hours a day, 5 days a week: %s", strings.Join(live, ", "))
+			}
+		}
 		updated, err = tx.CustomerServiceGroup.UpdateOne(cur).
 			Where(customerservicegroup.Version(cur.Version)).
 			SetName(g.name).
@@ -178,25 +194,23 @@ func (s *Service) DeleteCustomerServiceGroup(ctx context.Context, id int) error 
 		if err != nil {
 			return err
 		}
-		users, err := g.QueryProducts().
-			Where(product.StatusNEQ(product.StatusRemoved)).
-			Order(ent.Asc(product.FieldName)).
-			All(ctx)
+		users, err := productNames(ctx, g.QueryProducts().Where(product.StatusNEQ(product.StatusRemoved)))
 		if err != nil {
 			return err
 		}
 		if len(users) > 0 {
-			names := make([]string, len(users))
-			for i, p := range users {
-				names[i] = p.Name
-			}
 			return usererror.New(usererror.InUse, field("id"),
-				"the group is selected by %d product(s): %s", len(users), strings.Join(names, ", "))
+				"the group is selected by %d product(s): %s", len(users), strings.Join(users, ", "))
 		}
 		// Removed products keep no claim on the group: the foreign key sets
 		// their after_sales_group_id to NULL (ON DELETE SET NULL).
 		return tx.CustomerServiceGroup.DeleteOneID(id).Exec(ctx)
 	})
+}
+
+// productNames lists the names of the products a query finds, by name.
+func productNames(ctx context.Context, q *ent.ProductQuery) ([]string, error) {
+	return q.Order(ent.Asc(product.FieldName)).Select(product.FieldName).Strings(ctx)
 }
 
 // ownGroup loads a group of the seller; any other ID reads as not found.

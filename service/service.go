@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"servicesupport/auth"
 	"servicesupport/ent"
 	"servicesupport/usererror"
@@ -30,8 +32,35 @@ func New(client *ent.Client) *Service {
 }
 
 // inTx runs fn in a transaction and commits when fn returns nil; any error
-// (user errors included) rolls everything back.
-func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Client) error) (err error) {
+// (user errors included) rolls everything back. A transaction the database
+// aborted to resolve a conflict between transactions (a PostgreSQL
+// deadlock or serialization failure; the locks are taken in one order, so
+// this is a safety net) runs again, up to three times in all; a unique or
+// foreign-key violation that got past the checks, which only a concurrent
+// writer can cause, answers CONFLICT rather than INTERNAL.
+func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Client) error) error {
+	var err error
+	for range 3 {
+		if err = s.tryTx(ctx, fn); !retryable(err) {
+			break
+		}
+	}
+	var ue *usererror.Error
+	if ent.IsConstraintError(err) && !errors.As(err, &ue) {
+		return usererror.New(usererror.Conflict, nil, "changed by someone else at the same time: reload and retry")
+	}
+	return err
+}
+
+// retryable reports whether the database aborted a transaction only
+// because it conflicted with another one.
+func retryable(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01")
+}
+
+// tryTx runs fn in one transaction.
+func (s *Service) tryTx(ctx context.Context, fn func(tx *ent.Client) error) (err error) {
 	tx, err := s.client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("starting transaction: %w", err)
