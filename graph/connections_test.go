@@ -1,10 +1,7 @@
 package graph_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -74,14 +71,9 @@ func TestNestedConnectionFilters(t *testing.T) {
 		`{ sellers(where: {hasReviewsWith: {status: PENDING}}) { totalCount } }`,
 		`{ products(where: {hasSellerWith: {name: "Acme Cloud"}}) { totalCount } }`,
 	} {
-		body, _ := json.Marshal(map[string]string{"query": q})
-		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+Token(t, Admin))
-		rec := httptest.NewRecorder()
-		env.Handler.ServeHTTP(rec, req)
-		if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "GRAPHQL_VALIDATION_FAILED") {
-			t.Errorf("%s: %d %s, want 422 GRAPHQL_VALIDATION_FAILED", q, rec.Code, rec.Body)
+		a := env.Post(Admin, q, nil)
+		if a.Status != http.StatusUnprocessableEntity || !strings.Contains(string(a.Body), "GRAPHQL_VALIDATION_FAILED") {
+			t.Errorf("%s: %d %s, want 422 GRAPHQL_VALIDATION_FAILED", q, a.Status, a.Body)
 		}
 	}
 }
@@ -102,17 +94,10 @@ func TestNullPageSizeRefused(t *testing.T) {
 		{"variable null", map[string]any{"id": w.ReleasedID, "n": nil}, false},
 		{"variable given", map[string]any{"id": w.ReleasedID, "n": 5}, true},
 	} {
-		body, _ := json.Marshal(map[string]any{
-			"query":     `query($id: ID!, $n: Int) { product(id: $id) { seller { products(first: $n) { totalCount } } } }`,
-			"variables": tc.vars,
-		})
-		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		env.Handler.ServeHTTP(rec, req)
-		refused := rec.Code == http.StatusUnprocessableEntity && strings.Contains(rec.Body.String(), `"BAD_USER_INPUT"`)
+		a := env.Post(Anonymous, `query($id: ID!, $n: Int) { product(id: $id) { seller { products(first: $n) { totalCount } } } }`, tc.vars)
+		refused := a.Status == http.StatusUnprocessableEntity && strings.Contains(string(a.Body), `"BAD_USER_INPUT"`)
 		if refused == tc.ok {
-			t.Errorf("%s: %d %s", tc.name, rec.Code, rec.Body)
+			t.Errorf("%s: %d %s", tc.name, a.Status, a.Body)
 		}
 	}
 }

@@ -1,25 +1,38 @@
 package graph_test
 
+// The one test harness of package graph. Every test file builds its server
+// with NewEnv, sends its requests through Env.Do (the gqlgen client over the
+// real handler) or Env.Send (raw HTTP, for status and header checks), acts
+// as a Persona through Token, checks "changed nothing" with Env.Snapshot,
+// and counts SQL statements with Env.Statements. Every GraphQL answer of
+// either helper is checked by CheckNoLeaks.
+//
+//   - harness_test.go: Env, its options, personas and tokens, statements.
+//   - harness_http_test.go: requests, answers, the leak check, JSON checks.
+//   - harness_db_test.go: snapshots of every table.
+//   - harness_domain_test.go: mutations, payloads and seeded worlds.
+
 import (
+	"bytes"
 	"context"
-	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"entgo.io/ent/dialect"
-	"github.com/99designs/gqlgen/client"
 
 	"servicesupport/auth"
-	"servicesupport/database"
+	"servicesupport/database/dbtest"
 	"servicesupport/ent"
 	_ "servicesupport/ent/runtime"
 	"servicesupport/graph"
+	"servicesupport/telemetry"
 )
 
 // testSecret signs the tokens of every test.
@@ -31,27 +44,197 @@ var testLogger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Le
 // Persona names the viewers every table-driven test runs as.
 type Persona string
 
-// The five personas of the design.
+// The five personas of the design, and a seller token whose account has no
+// Seller (it must read what anonymous reads and do nothing a seller does).
 const (
-	Anonymous   Persona = "anonymous"
-	Owner       Persona = "owner"
-	OtherSeller Persona = "other seller"
-	Reviewer    Persona = "reviewer"
-	Admin       Persona = "admin"
+	Anonymous       Persona = "anonymous"
+	Owner           Persona = "owner"
+	OtherSeller     Persona = "other seller"
+	Reviewer        Persona = "reviewer"
+	Admin           Persona = "admin"
+	NoSellerAccount Persona = "seller without seller"
 )
 
-// AllPersonas lists every persona.
-var AllPersonas = []Persona{Anonymous, Owner, OtherSeller, Reviewer, Admin}
+// AllReaders are the personas of table-driven read tests: the five of the
+// design and a seller token without a Seller.
+var AllReaders = []Persona{Anonymous, Owner, OtherSeller, Reviewer, Admin, NoSellerAccount}
 
-// Env is one test's server: a fresh SQLite database and the real handler.
+// SellerOf is a persona acting for any seller account.
+func SellerOf(accountID string) Persona { return Persona("seller:" + accountID) }
+
+// PersonaSet is a set of personas, for "who may" tables.
+type PersonaSet map[Persona]bool
+
+// Personas returns the set of ps.
+func Personas(ps ...Persona) PersonaSet {
+	s := PersonaSet{}
+	for _, p := range ps {
+		s[p] = true
+	}
+	return s
+}
+
+// claims are the token claims of a persona; ok is false for anonymous.
+func claims(t testing.TB, p Persona) (sub, role, account string, ok bool) {
+	t.Helper()
+	switch p {
+	case Anonymous, "":
+		return "", "", "", false
+	case Owner:
+		return "alice@acme", "seller", "acme", true
+	case OtherSeller:
+		return "bob@globex", "seller", "globex", true
+	case Reviewer:
+		return "rita@ops", "reviewer", "", true
+	case Admin:
+		return "adam@ops", "admin", "", true
+	case NoSellerAccount:
+		return "nora@nowhere", "seller", "nowhere", true
+	}
+	acct, found := strings.CutPrefix(string(p), "seller:")
+	if !found {
+		t.Fatalf("unknown persona %q", p)
+	}
+	return "member@" + acct, "seller", acct, true
+}
+
+// Token mints a valid token for a persona ("" for anonymous).
+func Token(t testing.TB, p Persona) string {
+	t.Helper()
+	return MintToken(t, p, testSecret, time.Now())
+}
+
+// MintToken mints a one-hour token for p signed with secret and issued at
+// issued: an expired one (issued two hours ago), or one of another secret.
+func MintToken(t testing.TB, p Persona, secret []byte, issued time.Time) string {
+	t.Helper()
+	sub, role, account, ok := claims(t, p)
+	if !ok {
+		return ""
+	}
+	tok, err := auth.Mint(secret, sub, role, account, time.Hour, issued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// Env is one test's server: a fresh migrated database from dbtest (SQLite,
+// or PostgreSQL when TEST_DATABASE_URL is set) and the real handler, wired
+// as in production (telemetry's statement counter included).
 type Env struct {
-	t       testing.TB
-	Client  *ent.Client
+	t testing.TB
+	// Client reads and writes the test's database directly.
+	Client *ent.Client
+	// Handler is the server's HTTP handler.
 	Handler http.Handler
-	// Statements counts SQL statements run through the driver.
-	Statements atomic.Int64
-	// OwnerSellerID and OtherSellerID are the sellers of Owner and OtherSeller.
+	// Statements counts the SQL statements run through the driver.
+	Statements *atomic.Int64
+	// Logs holds the server's log lines (JSON, level info) with WithLogs;
+	// nil otherwise.
+	Logs *SyncBuffer
+	// OwnerSellerID and OtherSellerID are the sellers of Owner and
+	// OtherSeller ("" with WithoutSellers).
 	OwnerSellerID, OtherSellerID string
+
+	config graph.HandlerConfig
+	build  func(graph.HandlerConfig) http.Handler
+}
+
+// envOptions are what the options of NewEnv set.
+type envOptions struct {
+	wrap      func(dialect.Driver) dialect.Driver
+	tweak     func(*graph.HandlerConfig)
+	build     func(graph.HandlerConfig) http.Handler
+	logs      bool
+	noSellers bool
+}
+
+// EnvOption configures NewEnv.
+type EnvOption func(*envOptions)
+
+// WithDriver wraps the database driver (inside the statement counters),
+// e.g. with one that fails on purpose.
+func WithDriver(wrap func(dialect.Driver) dialect.Driver) EnvOption {
+	return func(o *envOptions) { o.wrap = wrap }
+}
+
+// WithConfig changes the handler's configuration before it is built.
+func WithConfig(tweak func(*graph.HandlerConfig)) EnvOption {
+	return func(o *envOptions) { o.tweak = tweak }
+}
+
+// WithHandler builds the handler with build instead of graph.NewHandler.
+func WithHandler(build func(graph.HandlerConfig) http.Handler) EnvOption {
+	return func(o *envOptions) { o.build = build }
+}
+
+// WithLogs captures the server's log in Env.Logs, as JSON lines from level
+// info up, instead of showing warnings on stderr.
+func WithLogs() EnvOption { return func(o *envOptions) { o.logs = true } }
+
+// WithoutSellers leaves the database empty: no "acme" and "globex".
+func WithoutSellers() EnvOption { return func(o *envOptions) { o.noSellers = true } }
+
+// NewEnv starts a server on a new database with two registered sellers:
+// "acme" (Owner) and "globex" (OtherSeller).
+func NewEnv(t testing.TB, opts ...EnvOption) *Env {
+	t.Helper()
+	var o envOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	env := &Env{t: t, Statements: &atomic.Int64{}}
+	env.Client = dbtest.Open(t, func(d dialect.Driver) dialect.Driver {
+		if o.wrap != nil {
+			d = o.wrap(d)
+		}
+		return countingDriver{Driver: telemetry.CountStatements(d), n: env.Statements}
+	})
+	env.config = graph.HandlerConfig{Client: env.Client, Secret: testSecret, Logger: testLogger}
+	if o.logs {
+		env.Logs = &SyncBuffer{}
+		env.config.Logger = slog.New(slog.NewJSONHandler(env.Logs, nil))
+	}
+	if o.tweak != nil {
+		o.tweak(&env.config)
+	}
+	env.build = graph.NewHandler
+	if o.build != nil {
+		env.build = o.build
+	}
+	env.Handler = env.build(env.config)
+	if !o.noSellers {
+		env.OwnerSellerID = env.CreateSeller("acme", "Acme Cloud")
+		env.OtherSellerID = env.CreateSeller("globex", "Globex Software")
+	}
+	return env
+}
+
+// For returns env bound to another test (a subtest), sharing the server and
+// the database: env's helpers then report failures to that test.
+func (e *Env) For(t testing.TB) *Env {
+	c := *e
+	c.t = t
+	return &c
+}
+
+// Reconfigure returns env bound to t with a second handler over the same
+// database, built from env's configuration changed by tweak.
+func (e *Env) Reconfigure(t testing.TB, tweak func(*graph.HandlerConfig)) *Env {
+	c := e.For(t)
+	cfg := e.config
+	tweak(&cfg)
+	c.config = cfg
+	c.Handler = c.build(cfg)
+	return c
+}
+
+// StatementsOf returns how many SQL statements f ran.
+func (e *Env) StatementsOf(f func()) int64 {
+	before := e.Statements.Load()
+	f()
+	return e.Statements.Load() - before
 }
 
 // countingDriver counts statements on their way to the database.
@@ -94,327 +277,127 @@ func (t countingTx) Query(ctx context.Context, q string, args, v any) error {
 	return t.Tx.Query(ctx, q, args, v)
 }
 
-// NewEnv starts a server on a new database with two registered sellers:
-// "acme" (Owner) and "globex" (OtherSeller).
-func NewEnv(t testing.TB) *Env {
-	t.Helper()
-	env := &Env{t: t}
-	url, err := database.FileURL(filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := database.Open(url, func(d dialect.Driver) dialect.Driver {
-		return countingDriver{Driver: d, n: &env.Statements}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	env.Client = c
-	env.Handler = graph.NewHandler(graph.HandlerConfig{Client: c, Secret: testSecret, Logger: testLogger})
-	env.OwnerSellerID = env.CreateSeller("acme", "Acme Cloud")
-	env.OtherSellerID = env.CreateSeller("globex", "Globex Software")
-	return env
+// SyncBuffer is a bytes.Buffer safe for concurrent writers (a log).
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
-// Token mints a token for a persona.
-func Token(t testing.TB, p Persona) string {
-	t.Helper()
-	var sub, role, account string
-	switch p {
-	case Anonymous:
-		return ""
-	case Owner:
-		sub, role, account = "alice@acme", "seller", "acme"
-	case OtherSeller:
-		sub, role, account = "bob@globex", "seller", "globex"
-	case Reviewer:
-		sub, role = "rita@ops", "reviewer"
-	case Admin:
-		sub, role = "adam@ops", "admin"
-	default:
-		acct, ok := strings.CutPrefix(string(p), "seller:")
-		if !ok {
-			t.Fatalf("unknown persona %q", p)
-		}
-		sub, role, account = "member@"+acct, "seller", acct
-	}
-	tok, err := auth.Mint(testSecret, sub, role, account, time.Hour, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+var _ io.Writer = (*SyncBuffer)(nil)
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
 }
 
-// As returns a GraphQL client over the real handler that acts as p.
-func (e *Env) As(p Persona) *client.Client {
-	opts := []client.Option{client.Path("/graphql")}
-	if tok := Token(e.t, p); tok != "" {
-		opts = append(opts, client.AddHeader("Authorization", "Bearer "+tok))
-	}
-	return client.New(e.Handler, opts...)
+// String returns what was written.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
-// Result is a raw GraphQL response.
-type Result struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []struct {
-		Message    string         `json:"message"`
-		Path       []any          `json:"path"`
-		Extensions map[string]any `json:"extensions"`
-	} `json:"errors"`
+// Reset forgets what was written.
+func (b *SyncBuffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
 }
 
-// Code returns the first error's extensions.code, or "".
-func (r Result) Code() string {
-	if len(r.Errors) == 0 {
-		return ""
+// AtOnce runs n functions in their own goroutines, released together, and
+// waits for all of them.
+func AtOnce(n int, f func(i int)) {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			f(i)
+		}()
 	}
-	c, _ := r.Errors[0].Extensions["code"].(string)
+	close(start)
+	wg.Wait()
+}
+
+// Gated returns env bound to t whose handler is a fresh gate for n
+// requests in front of the real one; requests still go through Do and the
+// real handler.
+func (e *Env) Gated(t testing.TB, n int) *Env {
+	c := e.For(t)
+	c.Handler = &gate{next: e.Handler, n: n, open: make(chan struct{})}
 	return c
 }
 
-// Do runs a query as p and returns the raw response.
-func (e *Env) Do(p Persona, query string, vars map[string]any) Result {
+// CheckGate fails when the requests of a Gated env did not all meet at the
+// gate.
+func (e *Env) CheckGate() {
 	e.t.Helper()
-	var opts []client.Option
-	for k, v := range vars {
-		opts = append(opts, client.Var(k, v))
-	}
-	resp, err := e.As(p).RawPost(query, opts...)
-	if err != nil {
-		e.t.Fatalf("posting: %v", err)
-	}
-	var r Result
-	r.Data = mustJSON(e.t, resp.Data)
-	for _, ge := range asList(resp.Errors) {
-		b, _ := json.Marshal(ge)
-		var one struct {
-			Message    string         `json:"message"`
-			Path       []any          `json:"path"`
-			Extensions map[string]any `json:"extensions"`
-		}
-		_ = json.Unmarshal(b, &one)
-		r.Errors = append(r.Errors, one)
-	}
-	return r
-}
-
-// MustDo runs a query as p, fails on any GraphQL error, and decodes data
-// into out.
-func (e *Env) MustDo(p Persona, query string, vars map[string]any, out any) {
-	e.t.Helper()
-	r := e.Do(p, query, vars)
-	if len(r.Errors) > 0 {
-		e.t.Fatalf("as %s: unexpected errors: %+v\nquery: %s", p, r.Errors, query)
-	}
-	if out != nil {
-		if err := json.Unmarshal(r.Data, out); err != nil {
-			e.t.Fatalf("decoding %s: %v", r.Data, err)
-		}
+	if g, ok := e.Handler.(*gate); ok && !g.opened() {
+		e.t.Errorf("only %d of %d requests reached the server together", g.arrivals(), g.n)
 	}
 }
 
-func mustJSON(t testing.TB, v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
+// gate is a handler in front of the real one that holds every request at
+// its first body read until n requests got there, so that they run at once
+// for real: the body is first read inside the server, after the middleware
+// that stamps the request's arrival, so each of them has arrived before any
+// of them starts its work. A request that never reads its body would leave
+// the others waiting, so the gate also opens after a while.
+type gate struct {
+	next    http.Handler
+	n       int
+	mu      sync.Mutex
+	arrived int
+	open    chan struct{}
+}
+
+func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r.Body = &gatedBody{ReadCloser: r.Body, gate: g}
+	g.next.ServeHTTP(w, r)
+}
+
+// arrive counts a request in and waits for the others.
+func (g *gate) arrive() {
+	g.mu.Lock()
+	g.arrived++
+	if g.arrived == g.n {
+		close(g.open)
 	}
-	return b
-}
-
-func asList(v json.RawMessage) []any {
-	var l []any
-	_ = json.Unmarshal(v, &l)
-	return l
-}
-
-// UserError is a payload's userErrors entry.
-type UserError struct {
-	Field   []string `json:"field"`
-	Message string   `json:"message"`
-	Code    string   `json:"code"`
-}
-
-// userErrorFields is the selection of userErrors in every mutation.
-const userErrorFields = `userErrors { field message code }`
-
-// CreateSeller registers a seller as admin and returns its ID.
-func (e *Env) CreateSeller(accountID, name string) string {
-	e.t.Helper()
-	var out struct {
-		CreateSeller struct {
-			Seller     *struct{ ID string }
-			UserErrors []UserError
-		}
-	}
-	e.MustDo(Admin, `mutation($a: String!, $n: String!) { createSeller(input: {accountID: $a, name: $n}) { seller { id } `+userErrorFields+` } }`,
-		map[string]any{"a": accountID, "n": name}, &out)
-	if out.CreateSeller.Seller == nil {
-		e.t.Fatalf("createSeller: %+v", out.CreateSeller.UserErrors)
-	}
-	return out.CreateSeller.Seller.ID
-}
-
-// GroupInput returns a valid group input that meets the service policy.
-func GroupInput(name string) map[string]any {
-	return map[string]any{
-		"name":         name,
-		"phone":        "+86 10 6552 9988",
-		"email":        "support@example.com",
-		"serviceDays":  []string{"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"},
-		"serviceHours": []map[string]string{{"start": "09:00", "end": "18:00"}},
-		"timeZone":     "Asia/Shanghai",
+	g.mu.Unlock()
+	select {
+	case <-g.open:
+	case <-time.After(10 * time.Second):
 	}
 }
 
-// CreateGroup creates a group as p and returns its ID.
-func (e *Env) CreateGroup(p Persona, input map[string]any) string {
-	e.t.Helper()
-	var out struct {
-		CreateCustomerServiceGroup struct {
-			CustomerServiceGroup *struct{ ID string }
-			UserErrors           []UserError
-		}
-	}
-	e.MustDo(p, `mutation($in: CustomerServiceGroupInput!) { createCustomerServiceGroup(input: $in) { customerServiceGroup { id } `+userErrorFields+` } }`,
-		map[string]any{"in": input}, &out)
-	if out.CreateCustomerServiceGroup.CustomerServiceGroup == nil {
-		e.t.Fatalf("createCustomerServiceGroup: %+v", out.CreateCustomerServiceGroup.UserErrors)
-	}
-	return out.CreateCustomerServiceGroup.CustomerServiceGroup.ID
+// arrivals is how many requests got to the gate.
+func (g *gate) arrivals() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.arrived
 }
 
-// CreateProduct creates a product as p and returns its ID.
-func (e *Env) CreateProduct(p Persona, name string, groupID string) string {
-	e.t.Helper()
-	in := map[string]any{"name": name, "summary": "About " + name}
-	if groupID != "" {
-		in["afterSalesGroupID"] = groupID
-	}
-	var out struct {
-		CreateProduct struct {
-			Product    *struct{ ID string }
-			UserErrors []UserError
-		}
-	}
-	e.MustDo(p, `mutation($in: CreateProductInput!) { createProduct(input: $in) { product { id } `+userErrorFields+` } }`,
-		map[string]any{"in": in}, &out)
-	if out.CreateProduct.Product == nil {
-		e.t.Fatalf("createProduct: %+v", out.CreateProduct.UserErrors)
-	}
-	return out.CreateProduct.Product.ID
-}
-
-// SubmitPreSales submits pre-sales info as p and returns the review ID.
-func (e *Env) SubmitPreSales(p Persona, phone, email, address string) string {
-	e.t.Helper()
-	var out struct {
-		SubmitPreSalesInfo struct {
-			Review     *struct{ ID string }
-			UserErrors []UserError
-		}
-	}
-	e.MustDo(p, `mutation($p: String!, $e: String!, $a: String!) { submitPreSalesInfo(input: {phone: $p, email: $e, contactAddress: $a}) { review { id } `+userErrorFields+` } }`,
-		map[string]any{"p": phone, "e": email, "a": address}, &out)
-	if out.SubmitPreSalesInfo.Review == nil {
-		e.t.Fatalf("submitPreSalesInfo: %+v", out.SubmitPreSalesInfo.UserErrors)
-	}
-	return out.SubmitPreSalesInfo.Review.ID
-}
-
-// Approve approves a review as a reviewer and fails on user errors.
-func (e *Env) Approve(reviewID string) {
-	e.t.Helper()
-	var out struct {
-		ApproveReview struct{ UserErrors []UserError }
-	}
-	e.MustDo(Reviewer, `mutation($id: ID!) { approveReview(id: $id) { `+userErrorFields+` } }`, map[string]any{"id": reviewID}, &out)
-	if len(out.ApproveReview.UserErrors) > 0 {
-		e.t.Fatalf("approveReview: %+v", out.ApproveReview.UserErrors)
+// opened reports whether all n requests got to the gate.
+func (g *gate) opened() bool {
+	select {
+	case <-g.open:
+		return true
+	default:
+		return false
 	}
 }
 
-// SubmitRelease submits a product for release as p and returns the review ID.
-func (e *Env) SubmitRelease(p Persona, productID string) string {
-	e.t.Helper()
-	var out struct {
-		SubmitProductRelease struct {
-			Review     *struct{ ID string }
-			UserErrors []UserError
-		}
-	}
-	e.MustDo(p, `mutation($id: ID!) { submitProductRelease(id: $id) { review { id } `+userErrorFields+` } }`, map[string]any{"id": productID}, &out)
-	if out.SubmitProductRelease.Review == nil {
-		e.t.Fatalf("submitProductRelease: %+v", out.SubmitProductRelease.UserErrors)
-	}
-	return out.SubmitProductRelease.Review.ID
+// gatedBody waits at the gate on its first read.
+type gatedBody struct {
+	io.ReadCloser
+	gate *gate
+	once sync.Once
 }
 
-// World is a seeded scenario: the owner's released product with an
-// approved pre-sales contact, a draft product, and a pending review.
-type World struct {
-	GroupID, ReleasedID, DraftID  string
-	PreSalesContactID             string
-	PendingReviewID               string
-	OtherGroupID, OtherReleasedID string
-}
-
-// Seed builds the usual scenario for both sellers.
-func (e *Env) Seed() World {
-	e.t.Helper()
-	var w World
-	e.Approve(e.SubmitPreSales(Owner, "+86 10 6552 9988", "presales@acme.example", "1 Acme Road, Beijing"))
-	w.GroupID = e.CreateGroup(Owner, GroupInput("Acme Support"))
-	w.ReleasedID = e.CreateProduct(Owner, "Acme Compute", w.GroupID)
-	e.Approve(e.SubmitRelease(Owner, w.ReleasedID))
-	w.DraftID = e.CreateProduct(Owner, "Acme Draft", w.GroupID)
-	w.PendingReviewID = e.SubmitPreSales(Owner, "+86 10 6552 9989", "presales2@acme.example", "2 Acme Road, Beijing")
-
-	e.Approve(e.SubmitPreSales(OtherSeller, "+86 21 6279 8899", "presales@globex.example", "9 Globex Street, Shanghai"))
-	w.OtherGroupID = e.CreateGroup(OtherSeller, GroupInput("Globex Support"))
-	w.OtherReleasedID = e.CreateProduct(OtherSeller, "Globex Storage", w.OtherGroupID)
-	e.Approve(e.SubmitRelease(OtherSeller, w.OtherReleasedID))
-
-	var out struct {
-		Viewer struct {
-			Seller struct {
-				PreSalesInfo struct{ ID string }
-			}
-		}
-	}
-	e.MustDo(Owner, `{ viewer { seller { preSalesInfo { id } } } }`, nil, &out)
-	w.PreSalesContactID = out.Viewer.Seller.PreSalesInfo.ID
-	return w
-}
-
-// jsonEq reports whether two JSON documents are equal.
-func jsonEq(t testing.TB, got json.RawMessage, want string) {
-	t.Helper()
-	var a, b any
-	if err := json.Unmarshal(got, &a); err != nil {
-		t.Fatalf("bad JSON %s: %v", got, err)
-	}
-	if err := json.Unmarshal([]byte(want), &b); err != nil {
-		t.Fatalf("bad expected JSON %s: %v", want, err)
-	}
-	ga, _ := json.Marshal(a)
-	gb, _ := json.Marshal(b)
-	if string(ga) != string(gb) {
-		t.Errorf("got  %s\nwant %s", ga, gb)
-	}
-}
-
-// SellerOf is a persona acting for any seller account.
-func SellerOf(accountID string) Persona { return Persona("seller:" + accountID) }
-
-// decode fails on errors and decodes the data of r into out.
-func decode(t testing.TB, r Result, out any) {
-	t.Helper()
-	if len(r.Errors) > 0 {
-		t.Fatalf("unexpected errors: %+v", r.Errors)
-	}
-	if err := json.Unmarshal(r.Data, out); err != nil {
-		t.Fatalf("decoding %s: %v", r.Data, err)
-	}
+func (b *gatedBody) Read(p []byte) (int, error) {
+	b.once.Do(b.gate.arrive)
+	return b.ReadCloser.Read(p)
 }

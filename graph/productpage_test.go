@@ -51,12 +51,12 @@ func TestProductPageStatements(t *testing.T) {
 	seedCatalog(t, env, 50)
 
 	count := func(query string, vars map[string]any) (int64, Result) {
-		before := env.Statements.Load()
-		r := env.Do(Anonymous, query, vars)
+		var r Result
+		n := env.StatementsOf(func() { r = env.Do(Anonymous, query, vars) })
 		if len(r.Errors) > 0 {
 			t.Fatalf("%+v", r.Errors)
 		}
-		return env.Statements.Load() - before, r
+		return n, r
 	}
 
 	one, _ := count(productList, map[string]any{"n": 1})
@@ -74,7 +74,7 @@ func TestProductPageStatements(t *testing.T) {
 			}
 		}
 	}
-	decode(t, r, &out)
+	Decode(t, r, &out)
 	if got := len(out.Products.Edges); got != 50 || out.Products.TotalCount != 50 {
 		t.Fatalf("page of 50: got %d edges, totalCount %d", got, out.Products.TotalCount)
 	}

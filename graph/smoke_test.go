@@ -10,7 +10,7 @@ func TestProductPageAnonymous(t *testing.T) {
 	if len(r.Errors) > 0 {
 		t.Fatalf("%+v", r.Errors)
 	}
-	jsonEq(t, r.Data, `{"product":{"name":"Acme Compute","status":"RELEASED","seller":{"name":"Acme Cloud","accountID":null},
+	JSONEq(t, r.Data, `{"product":{"name":"Acme Compute","status":"RELEASED","seller":{"name":"Acme Cloud","accountID":null},
 	 "afterSalesGroup":{"name":"Acme Support","phone":"+861065529988","serviceDays":["MONDAY","TUESDAY","WEDNESDAY","THURSDAY","FRIDAY"],"serviceHours":[{"start":"09:00","end":"18:00"}],"timeZone":"Asia/Shanghai","meetsServicePolicy":true},
 	 "preSalesInfo":{"phone":"+861065529988","email":"presales@acme.example"}}}`)
 }

@@ -2,20 +2,13 @@ package graph_test
 
 // Tests of the review workflow, the product lifecycle, customer service
 // groups and concurrent mutations, all through the real GraphQL handler.
-//
-// Helpers of this file start with "wf" so they cannot collide with helpers
-// of the other test files of the package.
+// They use the shared harness (harness*_test.go).
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,299 +17,16 @@ import (
 	"servicesupport/ent/customerservicegroup"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
-	"servicesupport/policy"
 	"servicesupport/schedule"
 )
 
 // ---------------------------------------------------------------------------
-// Helpers
+// Helpers of the workflow tests
 // ---------------------------------------------------------------------------
 
-// Selections of the objects the tests check.
-const (
-	wfContactSel = `id kind revision contactName phone email contactAddress review { id }`
-	wfReviewSel  = `id kind status submittedBy submittedAt dueAt decidedBy decidedAt comment
-		changes { field before after }
-		contact { ` + wfContactSel + ` }
-		product { id status }`
-	wfProductSel = `id name summary status releasedAt version afterSalesGroup { id name }`
-	// Mutation payloads select no edges of the returned object: edges of a
-	// mutation's result fail after the transaction closed (see
-	// TestWorkflowMutationPayloadEdges); the tests read them with a query.
-	wfReviewPaySel  = `id kind status submittedBy submittedAt dueAt decidedBy decidedAt comment changes { field before after }`
-	wfProductPaySel = `id name summary status releasedAt version`
-	wfGroupSel      = `id name phone email serviceDays serviceHours { start end } timeZone version openNow meetsServicePolicy`
-	wfSellerSel     = `id accountID name`
-)
-
-// Mutations; every one selects its payload under the alias "out".
-const (
-	wfSubmitBusinessM = `mutation($in: SubmitBusinessContactInput!) { out: submitBusinessContact(input: $in) { review { ` + wfReviewPaySel + ` } ` + userErrorFields + ` } }`
-	wfSubmitPreSalesM = `mutation($in: SubmitPreSalesInfoInput!) { out: submitPreSalesInfo(input: $in) { review { ` + wfReviewPaySel + ` } ` + userErrorFields + ` } }`
-	wfApproveM        = `mutation($id: ID!, $comment: String) { out: approveReview(id: $id, comment: $comment) { review { ` + wfReviewPaySel + ` } ` + userErrorFields + ` } }`
-	wfRejectM         = `mutation($id: ID!, $reason: String!) { out: rejectReview(id: $id, reason: $reason) { review { ` + wfReviewPaySel + ` } ` + userErrorFields + ` } }`
-	wfWithdrawM       = `mutation($id: ID!) { out: withdrawReview(id: $id) { review { ` + wfReviewPaySel + ` } ` + userErrorFields + ` } }`
-	wfCreateGroupM    = `mutation($in: CustomerServiceGroupInput!) { out: createCustomerServiceGroup(input: $in) { customerServiceGroup { ` + wfGroupSel + ` } ` + userErrorFields + ` } }`
-	wfUpdateGroupM    = `mutation($id: ID!, $in: CustomerServiceGroupInput!) { out: updateCustomerServiceGroup(id: $id, input: $in) { customerServiceGroup { ` + wfGroupSel + ` } ` + userErrorFields + ` } }`
-	wfDeleteGroupM    = `mutation($id: ID!) { out: deleteCustomerServiceGroup(id: $id) { deletedID ` + userErrorFields + ` } }`
-	wfCreateProductM  = `mutation($in: CreateProductInput!) { out: createProduct(input: $in) { product { ` + wfProductPaySel + ` } ` + userErrorFields + ` } }`
-	wfUpdateProductM  = `mutation($id: ID!, $in: UpdateProductInput!) { out: updateProduct(id: $id, input: $in) { product { ` + wfProductPaySel + ` } ` + userErrorFields + ` } }`
-	wfSubmitReleaseM  = `mutation($id: ID!) { out: submitProductRelease(id: $id) { review { ` + wfReviewPaySel + ` } ` + userErrorFields + ` } }`
-	wfHideM           = `mutation($id: ID!) { out: hideProduct(id: $id) { product { ` + wfProductPaySel + ` } ` + userErrorFields + ` } }`
-	wfShowM           = `mutation($id: ID!) { out: showProduct(id: $id) { product { ` + wfProductPaySel + ` } ` + userErrorFields + ` } }`
-	wfRemoveM         = `mutation($id: ID!) { out: removeProduct(id: $id) { product { ` + wfProductPaySel + ` } ` + userErrorFields + ` } }`
-	wfCreateSellerM   = `mutation($in: CreateSellerInput!) { out: createSeller(input: $in) { seller { ` + wfSellerSel + ` } ` + userErrorFields + ` } }`
-)
-
-type wfChange struct {
-	Field  string
-	Before *string
-	After  *string
-}
-
-type wfContact struct {
-	ID             string
-	Kind           string
-	Revision       int
-	ContactName    *string
-	Phone          string
-	Email          string
-	ContactAddress *string
-	Review         *struct{ ID string }
-}
-
-type wfReview struct {
-	ID          string
-	Kind        string
-	Status      string
-	SubmittedBy string
-	SubmittedAt time.Time
-	DueAt       time.Time
-	DecidedBy   *string
-	DecidedAt   *time.Time
-	Comment     *string
-	Changes     []wfChange
-	Contact     *wfContact
-	Product     *struct{ ID, Status string }
-}
-
-type wfProduct struct {
-	ID              string
-	Name            string
-	Summary         string
-	Status          string
-	ReleasedAt      *time.Time
-	Version         int
-	AfterSalesGroup *struct{ ID, Name string }
-}
-
-type wfTimeRange struct{ Start, End string }
-
-type wfGroup struct {
-	ID                 string
-	Name               string
-	Phone              string
-	Email              string
-	ServiceDays        []string
-	ServiceHours       []wfTimeRange
-	TimeZone           string
-	Version            int
-	OpenNow            bool
-	MeetsServicePolicy bool
-}
-
-type wfSeller struct{ ID, AccountID, Name string }
-
-// wfPayload is the union of the mutation payloads.
-type wfPayload struct {
-	Review               *wfReview
-	Product              *wfProduct
-	CustomerServiceGroup *wfGroup
-	Seller               *wfSeller
-	DeletedID            *string
-	UserErrors           []UserError
-}
-
-// empty reports whether the payload carries no object.
-func (p wfPayload) empty() bool {
-	return p.Review == nil && p.Product == nil && p.CustomerServiceGroup == nil && p.Seller == nil && p.DeletedID == nil
-}
-
-// wfDecode decodes the "out" payload of a mutation; it never calls t, so
-// goroutines may use it.
-func wfDecode(r Result) (wfPayload, error) {
-	if len(r.Errors) > 0 {
-		return wfPayload{}, fmt.Errorf("GraphQL errors: %+v", r.Errors)
-	}
-	var out struct{ Out *wfPayload }
-	if err := json.Unmarshal(r.Data, &out); err != nil {
-		return wfPayload{}, fmt.Errorf("decoding %s: %v", r.Data, err)
-	}
-	if out.Out == nil {
-		return wfPayload{}, fmt.Errorf("no payload in %s", r.Data)
-	}
-	return *out.Out, nil
-}
-
-// wfMutate runs a mutation as p and returns its payload; GraphQL errors fail
-// the test.
-func wfMutate(t testing.TB, env *Env, p Persona, mutation string, vars map[string]any) wfPayload {
-	t.Helper()
-	pl, err := wfDecode(env.Do(p, mutation, vars))
-	if err != nil {
-		t.Fatalf("as %s: %v", p, err)
-	}
-	return pl
-}
-
-// wfOK runs a mutation that must succeed.
-func wfOK(t testing.TB, env *Env, p Persona, mutation string, vars map[string]any) wfPayload {
-	t.Helper()
-	pl := wfMutate(t, env, p, mutation, vars)
-	if len(pl.UserErrors) > 0 {
-		t.Fatalf("as %s: unexpected userErrors %+v", p, pl.UserErrors)
-	}
-	if pl.empty() {
-		t.Fatalf("as %s: payload without object and without userErrors", p)
-	}
-	return pl
-}
-
-// wfWantUserError checks that pl holds exactly one user error with code and
-// field, and no object; it returns the message.
-func wfWantUserError(t testing.TB, pl wfPayload, code string, field []string) string {
-	t.Helper()
-	if len(pl.UserErrors) != 1 {
-		t.Errorf("userErrors = %+v, want exactly one %s at %q", pl.UserErrors, code, field)
-		if len(pl.UserErrors) == 0 {
-			return ""
-		}
-	}
-	ue := pl.UserErrors[0]
-	if ue.Code != code || !slices.Equal(ue.Field, field) || (field == nil) != (ue.Field == nil) {
-		t.Errorf("userError = {code %s field %q}, want {code %s field %q} (message %q)", ue.Code, ue.Field, code, field, ue.Message)
-	}
-	if strings.TrimSpace(ue.Message) == "" {
-		t.Errorf("userError %s has an empty message", ue.Code)
-	}
-	if !pl.empty() {
-		t.Errorf("payload with userErrors also carries an object: %+v", pl)
-	}
-	return ue.Message
-}
-
-// wfFor returns env bound to another test (a subtest), sharing the database:
-// env's helpers then report failures to that test.
-func wfFor(env *Env, t testing.TB) *Env {
-	return &Env{t: t, Client: env.Client, Handler: env.Handler, OwnerSellerID: env.OwnerSellerID, OtherSellerID: env.OtherSellerID}
-}
-
-// wfEnvMu serialises the environments of this file and
-// validation_test.go: migrating runs ent's Atlas setup, which mutates the
-// package-global migrate.Tables, so two NewEnv calls at once can crash the
-// test binary with "concurrent map writes".
-var wfEnvMu sync.Mutex
-
-// wfNewEnv is NewEnv, one at a time.
-func wfNewEnv(t testing.TB) *Env {
-	t.Helper()
-	wfEnvMu.Lock()
-	defer wfEnvMu.Unlock()
-	return NewEnv(t)
-}
-
-// wfSys is a context in which the tests read the database unfiltered.
-func wfSys() context.Context { return policy.System(context.Background()) }
-
-// wfSnapshot renders every row of every table, for "nothing changed" checks.
-func wfSnapshot(t testing.TB, env *Env) string {
-	t.Helper()
-	ctx := wfSys()
-	var all []any
-	add := func(v any, err error) {
-		if err != nil {
-			t.Fatalf("snapshot: %v", err)
-		}
-		all = append(all, v)
-	}
-	add(env.Client.Seller.Query().Order(ent.Asc("id")).All(ctx))
-	add(env.Client.Contact.Query().Order(ent.Asc("id")).All(ctx))
-	add(env.Client.CustomerServiceGroup.Query().Order(ent.Asc("id")).All(ctx))
-	add(env.Client.Product.Query().Order(ent.Asc("id")).All(ctx))
-	add(env.Client.Review.Query().Order(ent.Asc("id")).All(ctx))
-	b, err := json.MarshalIndent(all, "", " ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-// wfUnchanged fails when the database differs from the snapshot before.
-func wfUnchanged(t testing.TB, env *Env, before string) {
-	t.Helper()
-	if after := wfSnapshot(t, env); after != before {
-		t.Errorf("a failed mutation changed the database:\nbefore: %s\nafter:  %s", before, after)
-	}
-}
-
-// wfGetReview reads a review as a reviewer.
-func wfGetReview(t testing.TB, env *Env, id string) wfReview {
-	t.Helper()
-	var out struct{ Node *wfReview }
-	env.MustDo(Reviewer, `query($id: ID!) { node(id: $id) { ... on Review { `+wfReviewSel+` } } }`, map[string]any{"id": id}, &out)
-	if out.Node == nil {
-		t.Fatalf("review %s not found", id)
-	}
-	return *out.Node
-}
-
-// wfGetProduct reads a product as its owner.
-func wfGetProduct(t testing.TB, env *Env, id string) wfProduct {
-	t.Helper()
-	var out struct{ Node *wfProduct }
-	env.MustDo(Owner, `query($id: ID!) { node(id: $id) { ... on Product { `+wfProductSel+` } } }`, map[string]any{"id": id}, &out)
-	if out.Node == nil {
-		t.Fatalf("product %s not found", id)
-	}
-	return *out.Node
-}
-
-// wfGetGroup reads a group as p; nil when not found.
-func wfGetGroup(t testing.TB, env *Env, p Persona, id string) *wfGroup {
-	t.Helper()
-	var out struct{ Node *wfGroup }
-	env.MustDo(p, `query($id: ID!) { node(id: $id) { ... on CustomerServiceGroup { `+wfGroupSel+` } } }`, map[string]any{"id": id}, &out)
-	return out.Node
-}
-
-// wfLive returns p's seller's live business contact and pre-sales info.
-func wfLive(t testing.TB, env *Env, p Persona) (business, preSales *wfContact) {
-	t.Helper()
-	var out struct {
-		Viewer struct {
-			Seller *struct{ BusinessContact, PreSalesInfo *wfContact }
-		}
-	}
-	env.MustDo(p, `{ viewer { seller { businessContact { `+wfContactSel+` } preSalesInfo { `+wfContactSel+` } } } }`, nil, &out)
-	if out.Viewer.Seller == nil {
-		t.Fatalf("%s has no seller", p)
-	}
-	return out.Viewer.Seller.BusinessContact, out.Viewer.Seller.PreSalesInfo
-}
-
-// wfLiveOf returns the live contact of a kind ("BUSINESS" or "PRE_SALES").
-func wfLiveOf(t testing.TB, env *Env, p Persona, kind string) *wfContact {
-	t.Helper()
-	b, ps := wfLive(t, env, p)
-	if kind == "BUSINESS" {
-		return b
-	}
-	return ps
-}
-
-// wfDueAt is the test's own due date: three working days (Monday–Friday)
+// dueDate is the test's own due date: three working days (Monday–Friday)
 // after submitted, at the same UTC time of day.
-func wfDueAt(submitted time.Time) time.Time {
+func dueDate(submitted time.Time) time.Time {
 	d := submitted.UTC()
 	for left := 3; left > 0; {
 		d = d.AddDate(0, 0, 1)
@@ -327,9 +37,9 @@ func wfDueAt(submitted time.Time) time.Time {
 	return d
 }
 
-// wfCheckSubmitted checks a fresh review: pending, submitted by sub between
+// checkSubmitted checks a fresh review: pending, submitted by sub between
 // from and to, due three working days later, undecided.
-func wfCheckSubmitted(t testing.TB, r wfReview, sub string, from, to time.Time) {
+func checkSubmitted(t testing.TB, r ReviewData, sub string, from, to time.Time) {
 	t.Helper()
 	if r.Status != "PENDING" {
 		t.Errorf("review %s status = %s, want PENDING", r.ID, r.Status)
@@ -337,10 +47,10 @@ func wfCheckSubmitted(t testing.TB, r wfReview, sub string, from, to time.Time) 
 	if r.SubmittedBy != sub {
 		t.Errorf("submittedBy = %q, want %q", r.SubmittedBy, sub)
 	}
-	if r.SubmittedAt.Before(from) || r.SubmittedAt.After(to) {
+	if !Within(r.SubmittedAt, from, to) {
 		t.Errorf("submittedAt = %s, want within [%s, %s]", r.SubmittedAt, from, to)
 	}
-	if want := wfDueAt(r.SubmittedAt); !r.DueAt.Equal(want) {
+	if want := dueDate(r.SubmittedAt); !r.DueAt.Equal(want) {
 		t.Errorf("dueAt = %s for submittedAt %s (%s), want %s (%s)", r.DueAt.Format(time.RFC3339Nano),
 			r.SubmittedAt.Format(time.RFC3339Nano), r.SubmittedAt.UTC().Weekday(), want.Format(time.RFC3339Nano), want.Weekday())
 	}
@@ -349,48 +59,37 @@ func wfCheckSubmitted(t testing.TB, r wfReview, sub string, from, to time.Time) 
 	}
 }
 
-// wfCheckDecided checks a decided review.
-func wfCheckDecided(t testing.TB, r wfReview, status, by string, comment *string, from, to time.Time) {
+// checkDecided checks a decided review.
+func checkDecided(t testing.TB, r ReviewData, status, by string, comment *string, from, to time.Time) {
 	t.Helper()
 	if r.Status != status {
 		t.Errorf("review %s status = %s, want %s", r.ID, r.Status, status)
 	}
 	if r.DecidedBy == nil || *r.DecidedBy != by {
-		t.Errorf("decidedBy = %v, want %q", wfShow(r.DecidedBy), by)
+		t.Errorf("decidedBy = %v, want %q", Show(r.DecidedBy), by)
 	}
-	if r.DecidedAt == nil || r.DecidedAt.Before(from) || r.DecidedAt.After(to) {
+	if r.DecidedAt == nil || !Within(*r.DecidedAt, from, to) {
 		t.Errorf("decidedAt = %v, want within [%s, %s]", r.DecidedAt, from, to)
 	}
-	if wfShow(r.Comment) != wfShow(comment) {
-		t.Errorf("comment = %s, want %s", wfShow(r.Comment), wfShow(comment))
+	if Show(r.Comment) != Show(comment) {
+		t.Errorf("comment = %s, want %s", Show(r.Comment), Show(comment))
 	}
 }
 
-// wfShow renders an optional string.
-func wfShow(s *string) string {
-	if s == nil {
-		return "null"
-	}
-	return strconv.Quote(*s)
-}
-
-// wfStr returns a pointer to s.
-func wfStr(s string) *string { return &s }
-
-// wfChanges renders changes sorted by field, for exact comparison.
-func wfChanges(cs []wfChange) string {
+// changesString renders changes sorted by field, for exact comparison.
+func changesString(cs []Change) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
-		parts[i] = c.Field + ": " + wfShow(c.Before) + " -> " + wfShow(c.After)
+		parts[i] = c.Field + ": " + Show(c.Before) + " -> " + Show(c.After)
 	}
 	slices.Sort(parts)
 	return "[" + strings.Join(parts, "; ") + "]"
 }
 
-// wfCheckChanges compares a review's changes with want, ignoring order.
-func wfCheckChanges(t testing.TB, r wfReview, want []wfChange) {
+// checkChanges compares a review's changes with want, ignoring order.
+func checkChanges(t testing.TB, r ReviewData, want []Change) {
 	t.Helper()
-	if got, w := wfChanges(r.Changes), wfChanges(want); got != w {
+	if got, w := changesString(r.Changes), changesString(want); got != w {
 		t.Errorf("changes = %s\nwant      %s", got, w)
 	}
 	seen := map[string]bool{}
@@ -402,47 +101,8 @@ func wfCheckChanges(t testing.TB, r wfReview, want []wfChange) {
 	}
 }
 
-// wfReady gives the owner an approved pre-sales contact and a group that
-// meets the service policy, and returns the group's ID.
-func wfReady(t testing.TB, env *Env) string {
-	t.Helper()
-	env.Approve(env.SubmitPreSales(Owner, "+86 10 6552 9988", "presales@acme.example", "1 Acme Road, Beijing"))
-	return env.CreateGroup(Owner, GroupInput("Acme Support"))
-}
-
-// wfProductIn creates an owner product selecting groupID and moves it to
-// status; it returns the product and its latest release review ("" when it
-// has none).
-func wfProductIn(t testing.TB, env *Env, name, groupID, status string) (productID, reviewID string) {
-	t.Helper()
-	productID = env.CreateProduct(Owner, name, groupID)
-	id := map[string]any{"id": productID}
-	switch status {
-	case "DRAFT":
-	case "IN_REVIEW":
-		reviewID = env.SubmitRelease(Owner, productID)
-	case "RELEASED", "HIDDEN":
-		reviewID = env.SubmitRelease(Owner, productID)
-		env.Approve(reviewID)
-		if status == "HIDDEN" {
-			wfOK(t, env, Owner, wfHideM, id)
-		}
-	case "REJECTED":
-		reviewID = env.SubmitRelease(Owner, productID)
-		wfOK(t, env, Reviewer, wfRejectM, map[string]any{"id": reviewID, "reason": "Summary too vague"})
-	case "REMOVED":
-		wfOK(t, env, Owner, wfRemoveM, id)
-	default:
-		t.Fatalf("unknown status %s", status)
-	}
-	if got := wfGetProduct(t, env, productID).Status; got != status {
-		t.Fatalf("set-up product status = %s, want %s", got, status)
-	}
-	return productID, reviewID
-}
-
-// wfProductString renders a product for comparison.
-func wfProductString(p wfProduct) string {
+// productString renders a product for comparison.
+func productString(p ProductData) string {
 	released, group := "null", "null"
 	if p.ReleasedAt != nil {
 		released = p.ReleasedAt.UTC().Format(time.RFC3339Nano)
@@ -454,127 +114,12 @@ func wfProductString(p wfProduct) string {
 		p.ID, p.Name, p.Summary, p.Status, released, p.Version, group)
 }
 
-// wfGroupWith returns a valid group input with the given schedule.
-func wfGroupWith(name string, days []string, hours ...[2]string) map[string]any {
-	in := GroupInput(name)
-	in["serviceDays"] = days
-	rs := make([]map[string]string, len(hours))
-	for i, h := range hours {
-		rs[i] = map[string]string{"start": h[0], "end": h[1]}
-	}
-	in["serviceHours"] = rs
-	return in
-}
-
-var (
-	wfWeekdays = []string{"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"}
-	wfAllDays  = []string{"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"}
-)
-
-// wfAtOnce runs n functions in their own goroutines, released together,
-// and waits for all of them.
-func wfAtOnce(n int, f func(i int)) {
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			f(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
-}
-
-// wfGate is a handler in front of the real one that holds every request
-// at its first body read until n requests got there, so that they run at
-// once for real: the body is first read inside the server, after the
-// middleware that stamps the request's arrival, so each of them has arrived
-// before any of them starts its work. A request that never reads its body
-// would leave the others waiting, so the gate also opens after a while.
-type wfGate struct {
-	next    http.Handler
-	n       int
-	mu      sync.Mutex
-	arrived int
-	open    chan struct{}
-}
-
-// wfGated returns env bound to t whose handler is a fresh gate for n
-// requests; requests still go through env.Do and the real handler.
-func wfGated(env *Env, t testing.TB, n int) *Env {
-	e := wfFor(env, t)
-	e.Handler = &wfGate{next: env.Handler, n: n, open: make(chan struct{})}
-	return e
-}
-
-func (g *wfGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	r.Body = &wfGatedBody{ReadCloser: r.Body, gate: g}
-	g.next.ServeHTTP(w, r)
-}
-
-// arrive counts a request in and waits for the others.
-func (g *wfGate) arrive() {
-	g.mu.Lock()
-	g.arrived++
-	if g.arrived == g.n {
-		close(g.open)
-	}
-	g.mu.Unlock()
-	select {
-	case <-g.open:
-	case <-time.After(10 * time.Second):
-	}
-}
-
-// opened reports whether all n requests got to the gate.
-func (g *wfGate) opened() bool {
-	select {
-	case <-g.open:
-		return true
-	default:
-		return false
-	}
-}
-
-// wfGatedBody waits at the gate on its first read.
-type wfGatedBody struct {
-	io.ReadCloser
-	gate *wfGate
-	once sync.Once
-}
-
-func (b *wfGatedBody) Read(p []byte) (int, error) {
-	b.once.Do(b.gate.arrive)
-	return b.ReadCloser.Read(p)
-}
-
-// wfCheckGate fails when the requests did not all meet at the gate.
-func wfCheckGate(t testing.TB, env *Env) {
-	t.Helper()
-	if g, ok := env.Handler.(*wfGate); ok && !g.opened() {
-		t.Errorf("only %d of %d requests reached the server together", g.arrived, g.n)
-	}
-}
-
-// wfSellerInt is a seller's database ID.
-func wfSellerInt(t testing.TB, id string) int {
-	t.Helper()
-	n, err := strconv.Atoi(id)
-	if err != nil {
-		t.Fatalf("seller ID %q is not the database ID: %v", id, err)
-	}
-	return n
-}
-
 // ---------------------------------------------------------------------------
 // Review workflow
 // ---------------------------------------------------------------------------
 
-// wfContactKind describes one kind of contact submission.
-type wfContactKind struct {
+// contactKind describes one kind of contact submission.
+type contactKind struct {
 	kind       string // ContactKind
 	reviewKind string
 	mutation   string
@@ -584,9 +129,9 @@ type wfContactKind struct {
 	stored   []map[string]string
 }
 
-var wfContactKinds = []wfContactKind{
+var contactKinds = []contactKind{
 	{
-		kind: "BUSINESS", reviewKind: "BUSINESS_CONTACT", mutation: wfSubmitBusinessM,
+		kind: "BUSINESS", reviewKind: "BUSINESS_CONTACT", mutation: SubmitBusinessM,
 		fields: []string{"contactName", "phone", "email"},
 		versions: []map[string]string{
 			{"contactName": "Alice Chen", "phone": "+86 10 6552 9988", "email": "alice@acme.example"},
@@ -602,7 +147,7 @@ var wfContactKinds = []wfContactKind{
 		},
 	},
 	{
-		kind: "PRE_SALES", reviewKind: "PRE_SALES_INFO", mutation: wfSubmitPreSalesM,
+		kind: "PRE_SALES", reviewKind: "PRE_SALES_INFO", mutation: SubmitPreSalesM,
 		fields: []string{"phone", "email", "contactAddress"},
 		versions: []map[string]string{
 			{"phone": "+86 21 6279 8899", "email": "sales@acme.example", "contactAddress": "1 Acme Road, Beijing"},
@@ -620,20 +165,21 @@ var wfContactKinds = []wfContactKind{
 }
 
 // submit submits version i as p and checks the new review and revision.
-func (k wfContactKind) submit(t testing.TB, env *Env, p Persona, i, revision int) wfReview {
+func (k contactKind) submit(t testing.TB, env *Env, p Persona, i, revision int) ReviewData {
 	t.Helper()
+	env = env.For(t)
 	in := map[string]any{}
 	for f, v := range k.versions[i] {
 		in[f] = v
 	}
 	from := time.Now()
-	pl := wfOK(t, env, p, k.mutation, map[string]any{"in": in})
+	pl := env.MutateOK(p, k.mutation, map[string]any{"in": in})
 	to := time.Now()
 	sub := map[Persona]string{Owner: "alice@acme", OtherSeller: "bob@globex"}[p]
-	wfCheckSubmitted(t, *pl.Review, sub, from, to)
-	r := wfGetReview(t, env, pl.Review.ID)
-	wfCheckSubmitted(t, r, sub, from, to)
-	if got, want := wfChanges(r.Changes), wfChanges(pl.Review.Changes); got != want {
+	checkSubmitted(t, *pl.Review, sub, from, to)
+	r := env.GetReview(pl.Review.ID)
+	checkSubmitted(t, r, sub, from, to)
+	if got, want := changesString(r.Changes), changesString(pl.Review.Changes); got != want {
 		t.Errorf("stored changes %s differ from the returned ones %s", got, want)
 	}
 	if r.Kind != k.reviewKind {
@@ -650,7 +196,7 @@ func (k wfContactKind) submit(t testing.TB, env *Env, p Persona, i, revision int
 }
 
 // checkContact checks that c is revision rev holding stored version i.
-func (k wfContactKind) checkContact(t testing.TB, c *wfContact, i, rev int) {
+func (k contactKind) checkContact(t testing.TB, c *ContactData, i, rev int) {
 	t.Helper()
 	if c == nil {
 		t.Errorf("contact is null, want revision %d", rev)
@@ -666,23 +212,23 @@ func (k wfContactKind) checkContact(t testing.TB, c *wfContact, i, rev int) {
 		case !has && g != nil:
 			t.Errorf("%s contact has %s = %q, want null", k.kind, f, *g)
 		case has && (g == nil || *g != want):
-			t.Errorf("contact %s = %s, want %q", f, wfShow(g), want)
+			t.Errorf("contact %s = %s, want %q", f, Show(g), want)
 		}
 	}
 }
 
 // changes returns the expected changes of version next against live
 // version live (-1: nothing live).
-func (k wfContactKind) changes(live, next int) []wfChange {
-	var out []wfChange
+func (k contactKind) changes(live, next int) []Change {
+	var out []Change
 	for _, f := range k.fields {
 		after := k.stored[next][f]
 		if live < 0 {
-			out = append(out, wfChange{Field: f, After: wfStr(after)})
+			out = append(out, Change{Field: f, After: Str(after)})
 			continue
 		}
 		if before := k.stored[live][f]; before != after {
-			out = append(out, wfChange{Field: f, Before: wfStr(before), After: wfStr(after)})
+			out = append(out, Change{Field: f, Before: Str(before), After: Str(after)})
 		}
 	}
 	return out
@@ -692,35 +238,35 @@ func (k wfContactKind) changes(live, next int) []wfChange {
 // supersession, approval, rejection and withdrawal.
 func TestWorkflowContactReview(t *testing.T) {
 	t.Parallel()
-	for _, k := range wfContactKinds {
+	for _, k := range contactKinds {
 		t.Run(k.kind, func(t *testing.T) {
 			t.Parallel()
-			env := wfNewEnv(t)
+			env := NewEnv(t)
 
 			// 1. First submission: nothing live, every field is new.
 			r1 := k.submit(t, env, Owner, 0, 1)
-			wfCheckChanges(t, r1, k.changes(-1, 0))
-			if live := wfLiveOf(t, env, Owner, k.kind); live != nil {
+			checkChanges(t, r1, k.changes(-1, 0))
+			if live := env.LiveContact(Owner, k.kind); live != nil {
 				t.Errorf("live %s before any approval = %+v, want null", k.kind, live)
 			}
 
 			// 2. Second submission supersedes the first; still nothing live.
 			r2 := k.submit(t, env, Owner, 1, 2)
-			wfCheckChanges(t, r2, k.changes(-1, 1))
-			if got := wfGetReview(t, env, r1.ID).Status; got != "SUPERSEDED" {
+			checkChanges(t, r2, k.changes(-1, 1))
+			if got := env.GetReview(r1.ID).Status; got != "SUPERSEDED" {
 				t.Errorf("older pending review status = %s, want SUPERSEDED", got)
 			}
-			if got := wfGetReview(t, env, r2.ID).Status; got != "PENDING" {
+			if got := env.GetReview(r2.ID).Status; got != "PENDING" {
 				t.Errorf("newer review status = %s, want PENDING", got)
 			}
 
 			// 3. Approval makes revision 2 live.
 			from := time.Now()
-			pl := wfOK(t, env, Reviewer, wfApproveM, map[string]any{"id": r2.ID, "comment": "  Looks good  "})
+			pl := env.MutateOK(Reviewer, ApproveM, map[string]any{"id": r2.ID, "comment": "  Looks good  "})
 			to := time.Now()
-			wfCheckDecided(t, *pl.Review, "APPROVED", "rita@ops", wfStr("Looks good"), from, to)
-			wfCheckDecided(t, wfGetReview(t, env, r2.ID), "APPROVED", "rita@ops", wfStr("Looks good"), from, to)
-			live := wfLiveOf(t, env, Owner, k.kind)
+			checkDecided(t, *pl.Review, "APPROVED", "rita@ops", Str("Looks good"), from, to)
+			checkDecided(t, env.GetReview(r2.ID), "APPROVED", "rita@ops", Str("Looks good"), from, to)
+			live := env.LiveContact(Owner, k.kind)
 			k.checkContact(t, live, 1, 2)
 			if live != nil && live.ID != r2.Contact.ID {
 				t.Errorf("live contact = %s, want the approved revision %s", live.ID, r2.Contact.ID)
@@ -728,45 +274,45 @@ func TestWorkflowContactReview(t *testing.T) {
 
 			// 4. A change of one field lists just that field, before = live.
 			r3 := k.submit(t, env, Owner, 2, 3)
-			wfCheckChanges(t, r3, k.changes(1, 2))
+			checkChanges(t, r3, k.changes(1, 2))
 			if len(r3.Changes) != 1 {
-				t.Errorf("changes of a one-field edit = %s, want exactly one", wfChanges(r3.Changes))
+				t.Errorf("changes of a one-field edit = %s, want exactly one", changesString(r3.Changes))
 			}
 
 			// 5. Rejection needs a reason and keeps the approved version live.
 			for _, reason := range []string{"", "   ", "\t \n"} {
-				pl := wfMutate(t, env, Reviewer, wfRejectM, map[string]any{"id": r3.ID, "reason": reason})
-				wfWantUserError(t, pl, "REQUIRED", []string{"reason"})
+				pl := env.Mutate(Reviewer, RejectM, map[string]any{"id": r3.ID, "reason": reason})
+				WantUserError(t, pl, "REQUIRED", []string{"reason"})
 			}
-			if got := wfGetReview(t, env, r3.ID); got.Status != "PENDING" || got.DecidedBy != nil || got.Comment != nil {
-				t.Errorf("after refused rejections review = %s by %s comment %s, want untouched PENDING", got.Status, wfShow(got.DecidedBy), wfShow(got.Comment))
+			if got := env.GetReview(r3.ID); got.Status != "PENDING" || got.DecidedBy != nil || got.Comment != nil {
+				t.Errorf("after refused rejections review = %s by %s comment %s, want untouched PENDING", got.Status, Show(got.DecidedBy), Show(got.Comment))
 			}
 			from = time.Now()
-			pl = wfOK(t, env, Reviewer, wfRejectM, map[string]any{"id": r3.ID, "reason": "  Phone unreachable  "})
+			pl = env.MutateOK(Reviewer, RejectM, map[string]any{"id": r3.ID, "reason": "  Phone unreachable  "})
 			to = time.Now()
-			wfCheckDecided(t, *pl.Review, "REJECTED", "rita@ops", wfStr("Phone unreachable"), from, to)
-			wfCheckDecided(t, wfGetReview(t, env, r3.ID), "REJECTED", "rita@ops", wfStr("Phone unreachable"), from, to)
-			k.checkContact(t, wfLiveOf(t, env, Owner, k.kind), 1, 2)
+			checkDecided(t, *pl.Review, "REJECTED", "rita@ops", Str("Phone unreachable"), from, to)
+			checkDecided(t, env.GetReview(r3.ID), "REJECTED", "rita@ops", Str("Phone unreachable"), from, to)
+			k.checkContact(t, env.LiveContact(Owner, k.kind), 1, 2)
 
 			// 6. The rejected revision still counts; changes compare with what
 			// is live (revision 2), not with the rejected submission.
 			r4 := k.submit(t, env, Owner, 3, 4)
-			wfCheckChanges(t, r4, k.changes(1, 3))
+			checkChanges(t, r4, k.changes(1, 3))
 			from = time.Now()
-			pl = wfOK(t, env, Owner, wfWithdrawM, map[string]any{"id": r4.ID})
+			pl = env.MutateOK(Owner, WithdrawM, map[string]any{"id": r4.ID})
 			to = time.Now()
-			wfCheckDecided(t, *pl.Review, "WITHDRAWN", "alice@acme", nil, from, to)
-			k.checkContact(t, wfLiveOf(t, env, Owner, k.kind), 1, 2)
+			checkDecided(t, *pl.Review, "WITHDRAWN", "alice@acme", nil, from, to)
+			k.checkContact(t, env.LiveContact(Owner, k.kind), 1, 2)
 
 			// 7. Resubmitting exactly what is live changes nothing.
 			r5 := k.submit(t, env, Owner, 1, 5)
-			wfCheckChanges(t, r5, nil)
+			checkChanges(t, r5, nil)
 			if r5.Changes == nil {
 				t.Errorf("changes = null, want []")
 			}
 
 			// 8. Only a pending review can be decided.
-			settled := map[string]wfReview{"SUPERSEDED": r1, "APPROVED": r2, "REJECTED": r3, "WITHDRAWN": r4}
+			settled := map[string]ReviewData{"SUPERSEDED": r1, "APPROVED": r2, "REJECTED": r3, "WITHDRAWN": r4}
 			for status, r := range settled {
 				for _, d := range []struct {
 					name     string
@@ -774,23 +320,23 @@ func TestWorkflowContactReview(t *testing.T) {
 					mutation string
 					vars     map[string]any
 				}{
-					{"approve", Reviewer, wfApproveM, map[string]any{"id": r.ID}},
-					{"reject", Reviewer, wfRejectM, map[string]any{"id": r.ID, "reason": "Too late"}},
-					{"withdraw", Owner, wfWithdrawM, map[string]any{"id": r.ID}},
+					{"approve", Reviewer, ApproveM, map[string]any{"id": r.ID}},
+					{"reject", Reviewer, RejectM, map[string]any{"id": r.ID, "reason": "Too late"}},
+					{"withdraw", Owner, WithdrawM, map[string]any{"id": r.ID}},
 				} {
-					before := wfSnapshot(t, env)
-					pl := wfMutate(t, env, d.as, d.mutation, d.vars)
-					msg := wfWantUserError(t, pl, "PRECONDITION_FAILED", []string{"id"})
+					before := env.Snapshot()
+					pl := env.Mutate(d.as, d.mutation, d.vars)
+					msg := WantUserError(t, pl, "PRECONDITION_FAILED", []string{"id"})
 					if !strings.Contains(msg, status) {
 						t.Errorf("%s of a %s review: message %q does not say it is %s", d.name, status, msg, status)
 					}
-					wfUnchanged(t, env, before)
+					env.Unchanged(before)
 				}
 			}
 
 			// 9. Approving the latest makes it live.
 			env.Approve(r5.ID)
-			live = wfLiveOf(t, env, Owner, k.kind)
+			live = env.LiveContact(Owner, k.kind)
 			k.checkContact(t, live, 1, 5)
 			if live != nil && live.ID != r5.Contact.ID {
 				t.Errorf("live contact = %s, want revision 5 %s", live.ID, r5.Contact.ID)
@@ -804,8 +350,8 @@ func TestWorkflowContactReview(t *testing.T) {
 // review of its own seller and kind.
 func TestWorkflowRevisionsPerSellerAndKind(t *testing.T) {
 	t.Parallel()
-	env := wfNewEnv(t)
-	biz, pre := wfContactKinds[0], wfContactKinds[1]
+	env := NewEnv(t)
+	biz, pre := contactKinds[0], contactKinds[1]
 
 	ownerBiz1 := biz.submit(t, env, Owner, 0, 1)
 	env.Approve(ownerBiz1.ID)
@@ -825,28 +371,28 @@ func TestWorkflowRevisionsPerSellerAndKind(t *testing.T) {
 		{"other business 1", otherBiz1.ID, "PENDING"},
 		{"other pre-sales 1", otherPre1.ID, "PENDING"},
 	} {
-		if got := wfGetReview(t, env, tc.id).Status; got != tc.want {
+		if got := env.GetReview(tc.id).Status; got != tc.want {
 			t.Errorf("%s: status %s, want %s", tc.name, got, tc.want)
 		}
 	}
 	// The other seller's changes compare with its own (empty) live state.
-	wfCheckChanges(t, otherBiz1, biz.changes(-1, 0))
+	checkChanges(t, otherBiz1, biz.changes(-1, 0))
 
 	// Rejections count too.
-	wfOK(t, env, Reviewer, wfRejectM, map[string]any{"id": ownerPre1.ID, "reason": "Address incomplete"})
+	env.MutateOK(Reviewer, RejectM, map[string]any{"id": ownerPre1.ID, "reason": "Address incomplete"})
 	ownerPre2 := pre.submit(t, env, Owner, 1, 2)
-	wfCheckChanges(t, ownerPre2, pre.changes(-1, 1))
+	checkChanges(t, ownerPre2, pre.changes(-1, 1))
 	ownerBiz3 := biz.submit(t, env, Owner, 2, 3)
-	if got := wfGetReview(t, env, ownerBiz2.ID).Status; got != "SUPERSEDED" {
+	if got := env.GetReview(ownerBiz2.ID).Status; got != "SUPERSEDED" {
 		t.Errorf("owner business 2 after business 3: %s, want SUPERSEDED", got)
 	}
-	if got := wfGetReview(t, env, ownerPre2.ID).Status; got != "PENDING" {
+	if got := env.GetReview(ownerPre2.ID).Status; got != "PENDING" {
 		t.Errorf("owner pre-sales 2 after a business submission: %s, want PENDING", got)
 	}
-	if got := wfGetReview(t, env, otherBiz1.ID).Status; got != "PENDING" {
+	if got := env.GetReview(otherBiz1.ID).Status; got != "PENDING" {
 		t.Errorf("other seller's business review after the owner's: %s, want PENDING", got)
 	}
-	wfCheckChanges(t, ownerBiz3, biz.changes(0, 2))
+	checkChanges(t, ownerBiz3, biz.changes(0, 2))
 }
 
 // TestWorkflowDueAt checks the test's own due-date walk on fixed examples
@@ -867,25 +413,25 @@ func TestWorkflowDueAt(t *testing.T) {
 	} {
 		in, _ := time.Parse(time.RFC3339Nano, tc.submitted)
 		want, _ := time.Parse(time.RFC3339Nano, tc.want)
-		if got := wfDueAt(in); !got.Equal(want) {
-			t.Errorf("wfDueAt(%s) = %s, want %s", tc.submitted, got.Format(time.RFC3339Nano), tc.want)
+		if got := dueDate(in); !got.Equal(want) {
+			t.Errorf("dueDate(%s) = %s, want %s", tc.submitted, got.Format(time.RFC3339Nano), tc.want)
 		}
 		if got := schedule.DueAt(in); !got.Equal(want) {
 			t.Errorf("schedule.DueAt(%s) = %s, want %s", tc.submitted, got.Format(time.RFC3339Nano), tc.want)
 		}
 	}
 
-	env := wfNewEnv(t)
-	groupID := wfReady(t, env)
+	env := NewEnv(t)
+	groupID := env.ReadyToRelease()
 	productID := env.CreateProduct(Owner, "Acme Compute", groupID)
 	from := time.Now()
-	pl := wfOK(t, env, Owner, wfSubmitReleaseM, map[string]any{"id": productID})
+	pl := env.MutateOK(Owner, SubmitReleaseM, map[string]any{"id": productID})
 	to := time.Now()
-	wfCheckSubmitted(t, *pl.Review, "alice@acme", from, to)
-	wfCheckSubmitted(t, wfGetReview(t, env, pl.Review.ID), "alice@acme", from, to)
-	for _, k := range wfContactKinds {
+	checkSubmitted(t, *pl.Review, "alice@acme", from, to)
+	checkSubmitted(t, env.GetReview(pl.Review.ID), "alice@acme", from, to)
+	for _, k := range contactKinds {
 		r := k.submit(t, env, OtherSeller, 0, 1)
-		stored := wfGetReview(t, env, r.ID)
+		stored := env.GetReview(r.ID)
 		if !stored.SubmittedAt.Equal(r.SubmittedAt) || !stored.DueAt.Equal(r.DueAt) {
 			t.Errorf("stored times %s/%s differ from the returned ones %s/%s", stored.SubmittedAt, stored.DueAt, r.SubmittedAt, r.DueAt)
 		}
@@ -907,7 +453,7 @@ func TestWorkflowDueAt(t *testing.T) {
 // revision numbers.
 func TestWorkflowFailedMutationChangesNothing(t *testing.T) {
 	t.Parallel()
-	env := wfNewEnv(t)
+	env := NewEnv(t)
 	w := env.Seed()
 	var approvedReviewID string
 	{
@@ -935,42 +481,42 @@ func TestWorkflowFailedMutationChangesNothing(t *testing.T) {
 		code     string
 		field    []string
 	}{
-		{"pre-sales with a bad phone", Owner, wfSubmitPreSalesM, map[string]any{"in": with(goodPreSales, "phone", "12")}, "INVALID", []string{"input", "phone"}},
-		{"pre-sales with a bad email", Owner, wfSubmitPreSalesM, map[string]any{"in": with(goodPreSales, "email", "A <a@b.co>")}, "INVALID", []string{"input", "email"}},
-		{"pre-sales without address", Owner, wfSubmitPreSalesM, map[string]any{"in": with(goodPreSales, "contactAddress", " ")}, "REQUIRED", []string{"input", "contactAddress"}},
-		{"business contact with a bad email", Owner, wfSubmitBusinessM, map[string]any{"in": map[string]any{"contactName": "Alice", "phone": "+86 10 6552 9988", "email": "alice@acme"}}, "INVALID", []string{"input", "email"}},
-		{"reject without reason", Reviewer, wfRejectM, map[string]any{"id": w.PendingReviewID, "reason": " "}, "REQUIRED", []string{"reason"}},
-		{"approve with a long comment", Reviewer, wfApproveM, map[string]any{"id": w.PendingReviewID, "comment": strings.Repeat("x", 1001)}, "TOO_LONG", []string{"comment"}},
-		{"approve an approved review", Reviewer, wfApproveM, map[string]any{"id": approvedReviewID}, "PRECONDITION_FAILED", []string{"id"}},
-		{"withdraw an approved review", Owner, wfWithdrawM, map[string]any{"id": approvedReviewID}, "PRECONDITION_FAILED", []string{"id"}},
-		{"delete a group in use", Owner, wfDeleteGroupM, map[string]any{"id": w.GroupID}, "IN_USE", []string{"id"}},
-		{"resubmit a released product", Owner, wfSubmitReleaseM, map[string]any{"id": w.ReleasedID}, "PRECONDITION_FAILED", []string{"id"}},
-		{"rename a released product", Owner, wfUpdateProductM, map[string]any{"id": w.ReleasedID, "in": map[string]any{"name": "Renamed"}}, "PRECONDITION_FAILED", []string{"input", "name"}},
-		{"stale product version", Owner, wfUpdateProductM, map[string]any{"id": w.DraftID, "in": map[string]any{"name": "Renamed", "expectedVersion": 99}}, "CONFLICT", []string{"input", "expectedVersion"}},
-		{"duplicate group name", Owner, wfCreateGroupM, map[string]any{"in": GroupInput("ACME SUPPORT")}, "CONFLICT", []string{"input", "name"}},
-		{"product with another seller's group", Owner, wfCreateProductM, map[string]any{"in": map[string]any{"name": "X", "afterSalesGroupID": w.OtherGroupID}}, "NOT_FOUND", []string{"input", "afterSalesGroupID"}},
-		{"show a released product", Owner, wfShowM, map[string]any{"id": w.ReleasedID}, "PRECONDITION_FAILED", []string{"id"}},
-		{"hide a draft", Owner, wfHideM, map[string]any{"id": w.DraftID}, "PRECONDITION_FAILED", []string{"id"}},
-		{"duplicate seller", Admin, wfCreateSellerM, map[string]any{"in": map[string]any{"accountID": "globex", "name": "Globex Again"}}, "CONFLICT", []string{"input", "accountID"}},
+		{"pre-sales with a bad phone", Owner, SubmitPreSalesM, map[string]any{"in": with(goodPreSales, "phone", "12")}, "INVALID", []string{"input", "phone"}},
+		{"pre-sales with a bad email", Owner, SubmitPreSalesM, map[string]any{"in": with(goodPreSales, "email", "A <a@b.co>")}, "INVALID", []string{"input", "email"}},
+		{"pre-sales without address", Owner, SubmitPreSalesM, map[string]any{"in": with(goodPreSales, "contactAddress", " ")}, "REQUIRED", []string{"input", "contactAddress"}},
+		{"business contact with a bad email", Owner, SubmitBusinessM, map[string]any{"in": map[string]any{"contactName": "Alice", "phone": "+86 10 6552 9988", "email": "alice@acme"}}, "INVALID", []string{"input", "email"}},
+		{"reject without reason", Reviewer, RejectM, map[string]any{"id": w.PendingReviewID, "reason": " "}, "REQUIRED", []string{"reason"}},
+		{"approve with a long comment", Reviewer, ApproveM, map[string]any{"id": w.PendingReviewID, "comment": strings.Repeat("x", 1001)}, "TOO_LONG", []string{"comment"}},
+		{"approve an approved review", Reviewer, ApproveM, map[string]any{"id": approvedReviewID}, "PRECONDITION_FAILED", []string{"id"}},
+		{"withdraw an approved review", Owner, WithdrawM, map[string]any{"id": approvedReviewID}, "PRECONDITION_FAILED", []string{"id"}},
+		{"delete a group in use", Owner, DeleteGroupM, map[string]any{"id": w.GroupID}, "IN_USE", []string{"id"}},
+		{"resubmit a released product", Owner, SubmitReleaseM, map[string]any{"id": w.ReleasedID}, "PRECONDITION_FAILED", []string{"id"}},
+		{"rename a released product", Owner, UpdateProductM, map[string]any{"id": w.ReleasedID, "in": map[string]any{"name": "Renamed"}}, "PRECONDITION_FAILED", []string{"input", "name"}},
+		{"stale product version", Owner, UpdateProductM, map[string]any{"id": w.DraftID, "in": map[string]any{"name": "Renamed", "expectedVersion": 99}}, "CONFLICT", []string{"input", "expectedVersion"}},
+		{"duplicate group name", Owner, CreateGroupM, map[string]any{"in": GroupInput("ACME SUPPORT")}, "CONFLICT", []string{"input", "name"}},
+		{"product with another seller's group", Owner, CreateProductM, map[string]any{"in": map[string]any{"name": "X", "afterSalesGroupID": w.OtherGroupID}}, "NOT_FOUND", []string{"input", "afterSalesGroupID"}},
+		{"show a released product", Owner, ShowM, map[string]any{"id": w.ReleasedID}, "PRECONDITION_FAILED", []string{"id"}},
+		{"hide a draft", Owner, HideM, map[string]any{"id": w.DraftID}, "PRECONDITION_FAILED", []string{"id"}},
+		{"duplicate seller", Admin, CreateSellerM, map[string]any{"in": map[string]any{"accountID": "globex", "name": "Globex Again"}}, "CONFLICT", []string{"input", "accountID"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			env := wfFor(env, t)
-			before := wfSnapshot(t, env)
-			wfWantUserError(t, wfMutate(t, env, tc.as, tc.mutation, tc.vars), tc.code, tc.field)
-			wfUnchanged(t, env, before)
+			env := env.For(t)
+			before := env.Snapshot()
+			WantUserError(t, env.Mutate(tc.as, tc.mutation, tc.vars), tc.code, tc.field)
+			env.Unchanged(before)
 		})
 	}
 
 	// The pending review survived every failed attempt, and the next
 	// pre-sales revision is 3 (the seed made 1 and 2).
-	if got := wfGetReview(t, env, w.PendingReviewID).Status; got != "PENDING" {
+	if got := env.GetReview(w.PendingReviewID).Status; got != "PENDING" {
 		t.Errorf("pending review after failed attempts = %s, want PENDING", got)
 	}
-	pl := wfOK(t, env, Owner, wfSubmitPreSalesM, map[string]any{"in": goodPreSales})
-	if c := wfGetReview(t, env, pl.Review.ID).Contact; c == nil || c.Revision != 3 {
+	pl := env.MutateOK(Owner, SubmitPreSalesM, map[string]any{"in": goodPreSales})
+	if c := env.GetReview(pl.Review.ID).Contact; c == nil || c.Revision != 3 {
 		t.Errorf("next pre-sales revision = %+v, want 3", c)
 	}
-	if got := wfGetReview(t, env, w.PendingReviewID).Status; got != "SUPERSEDED" {
+	if got := env.GetReview(w.PendingReviewID).Status; got != "SUPERSEDED" {
 		t.Errorf("seeded pending review after a new submission = %s, want SUPERSEDED", got)
 	}
 }
@@ -1042,13 +588,13 @@ func TestWorkflowMutationPayloadEdges(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			env := wfNewEnv(t)
+			env := NewEnv(t)
 			w := env.Seed()
 			r := env.Do(tc.as, tc.query, tc.vars(w))
 			if len(r.Errors) > 0 {
 				t.Fatalf("errors %+v\ndata %s", r.Errors, r.Data)
 			}
-			jsonEq(t, r.Data, tc.want)
+			JSONEq(t, r.Data, tc.want)
 		})
 	}
 }
@@ -1060,42 +606,42 @@ func TestWorkflowMutationPayloadEdges(t *testing.T) {
 // TestLifecycleReleaseHideShow releases a product, then hides and shows it.
 func TestLifecycleReleaseHideShow(t *testing.T) {
 	t.Parallel()
-	env := wfNewEnv(t)
-	groupID := wfReady(t, env)
+	env := NewEnv(t)
+	groupID := env.ReadyToRelease()
 	id := env.CreateProduct(Owner, "Acme Compute", groupID)
-	p := wfGetProduct(t, env, id)
+	p := env.GetProduct(id)
 	if p.Status != "DRAFT" || p.ReleasedAt != nil {
 		t.Fatalf("new product: status %s releasedAt %v, want DRAFT and null", p.Status, p.ReleasedAt)
 	}
 
 	from := time.Now()
-	pl := wfOK(t, env, Owner, wfSubmitReleaseM, map[string]any{"id": id})
+	pl := env.MutateOK(Owner, SubmitReleaseM, map[string]any{"id": id})
 	to := time.Now()
-	wfCheckSubmitted(t, *pl.Review, "alice@acme", from, to)
-	r := wfGetReview(t, env, pl.Review.ID)
-	wfCheckSubmitted(t, r, "alice@acme", from, to)
+	checkSubmitted(t, *pl.Review, "alice@acme", from, to)
+	r := env.GetReview(pl.Review.ID)
+	checkSubmitted(t, r, "alice@acme", from, to)
 	if r.Kind != "PRODUCT_RELEASE" || r.Product == nil || r.Product.ID != id || r.Contact != nil {
 		t.Errorf("release review kind %s product %+v contact %+v, want PRODUCT_RELEASE of %s without contact", r.Kind, r.Product, r.Contact, id)
 	}
-	var nameChange *wfChange
+	var nameChange *Change
 	for i := range r.Changes {
 		if r.Changes[i].Field == "name" {
 			nameChange = &r.Changes[i]
 		}
 	}
-	if nameChange == nil || nameChange.Before != nil || wfShow(nameChange.After) != `"Acme Compute"` {
-		t.Errorf("release changes %s, want a name change null -> \"Acme Compute\"", wfChanges(r.Changes))
+	if nameChange == nil || nameChange.Before != nil || Show(nameChange.After) != `"Acme Compute"` {
+		t.Errorf("release changes %s, want a name change null -> \"Acme Compute\"", changesString(r.Changes))
 	}
-	if got := wfGetProduct(t, env, id).Status; got != "IN_REVIEW" {
+	if got := env.GetProduct(id).Status; got != "IN_REVIEW" {
 		t.Errorf("after submission status = %s, want IN_REVIEW", got)
 	}
 
 	from = time.Now()
-	pl = wfOK(t, env, Reviewer, wfApproveM, map[string]any{"id": r.ID})
+	pl = env.MutateOK(Reviewer, ApproveM, map[string]any{"id": r.ID})
 	to = time.Now()
-	wfCheckDecided(t, *pl.Review, "APPROVED", "rita@ops", nil, from, to)
-	p = wfGetProduct(t, env, id)
-	if p.Status != "RELEASED" || p.ReleasedAt == nil || p.ReleasedAt.Before(from) || p.ReleasedAt.After(to) {
+	checkDecided(t, *pl.Review, "APPROVED", "rita@ops", nil, from, to)
+	p = env.GetProduct(id)
+	if p.Status != "RELEASED" || p.ReleasedAt == nil || !Within(*p.ReleasedAt, from, to) {
 		t.Fatalf("after approval: status %s releasedAt %v, want RELEASED within [%s, %s]", p.Status, p.ReleasedAt, from, to)
 	}
 	releasedAt := *p.ReleasedAt
@@ -1117,23 +663,23 @@ func TestLifecycleReleaseHideShow(t *testing.T) {
 		status   string // resulting status, or "" for PRECONDITION_FAILED
 		public   string
 	}{
-		{"hide", wfHideM, "HIDDEN", "not visible"},
-		{"hide again", wfHideM, "", "not visible"},
-		{"show", wfShowM, "RELEASED", "RELEASED"},
-		{"show again", wfShowM, "", "RELEASED"},
-		{"hide once more", wfHideM, "HIDDEN", "not visible"},
-		{"show once more", wfShowM, "RELEASED", "RELEASED"},
+		{"hide", HideM, "HIDDEN", "not visible"},
+		{"hide again", HideM, "", "not visible"},
+		{"show", ShowM, "RELEASED", "RELEASED"},
+		{"show again", ShowM, "", "RELEASED"},
+		{"hide once more", HideM, "HIDDEN", "not visible"},
+		{"show once more", ShowM, "RELEASED", "RELEASED"},
 	}
 	for _, s := range steps {
-		before := wfSnapshot(t, env)
-		pl := wfMutate(t, env, Owner, s.mutation, map[string]any{"id": id})
+		before := env.Snapshot()
+		pl := env.Mutate(Owner, s.mutation, map[string]any{"id": id})
 		if s.status == "" {
-			wfWantUserError(t, pl, "PRECONDITION_FAILED", []string{"id"})
-			wfUnchanged(t, env, before)
+			WantUserError(t, pl, "PRECONDITION_FAILED", []string{"id"})
+			env.Unchanged(before)
 		} else if len(pl.UserErrors) > 0 || pl.Product == nil || pl.Product.Status != s.status {
 			t.Errorf("%s: payload %+v, want status %s", s.name, pl, s.status)
 		}
-		p := wfGetProduct(t, env, id)
+		p := env.GetProduct(id)
 		if p.ReleasedAt == nil || !p.ReleasedAt.Equal(releasedAt) {
 			t.Errorf("%s: releasedAt %v, want unchanged %s", s.name, p.ReleasedAt, releasedAt)
 		}
@@ -1147,21 +693,21 @@ func TestLifecycleReleaseHideShow(t *testing.T) {
 // resubmits it.
 func TestLifecycleRejectAndResubmit(t *testing.T) {
 	t.Parallel()
-	env := wfNewEnv(t)
-	groupID := wfReady(t, env)
+	env := NewEnv(t)
+	groupID := env.ReadyToRelease()
 	id := env.CreateProduct(Owner, "Acme Compute", groupID)
 	first := env.SubmitRelease(Owner, id)
 
 	from := time.Now()
-	pl := wfOK(t, env, Reviewer, wfRejectM, map[string]any{"id": first, "reason": "Summary too vague"})
+	pl := env.MutateOK(Reviewer, RejectM, map[string]any{"id": first, "reason": "Summary too vague"})
 	to := time.Now()
-	wfCheckDecided(t, *pl.Review, "REJECTED", "rita@ops", wfStr("Summary too vague"), from, to)
-	p := wfGetProduct(t, env, id)
+	checkDecided(t, *pl.Review, "REJECTED", "rita@ops", Str("Summary too vague"), from, to)
+	p := env.GetProduct(id)
 	if p.Status != "REJECTED" || p.ReleasedAt != nil {
 		t.Fatalf("after rejection: status %s releasedAt %v, want REJECTED and null", p.Status, p.ReleasedAt)
 	}
 
-	pl = wfOK(t, env, Owner, wfUpdateProductM, map[string]any{"id": id, "in": map[string]any{"name": "Acme Compute 2", "summary": "Virtual machines by the hour."}})
+	pl = env.MutateOK(Owner, UpdateProductM, map[string]any{"id": id, "in": map[string]any{"name": "Acme Compute 2", "summary": "Virtual machines by the hour."}})
 	if pl.Product.Status != "REJECTED" || pl.Product.Name != "Acme Compute 2" || pl.Product.Summary != "Virtual machines by the hour." {
 		t.Errorf("edited rejected product = %+v", *pl.Product)
 	}
@@ -1170,14 +716,14 @@ func TestLifecycleRejectAndResubmit(t *testing.T) {
 	if second == first {
 		t.Errorf("resubmission reused review %s", first)
 	}
-	if got := wfGetReview(t, env, first).Status; got != "REJECTED" {
+	if got := env.GetReview(first).Status; got != "REJECTED" {
 		t.Errorf("first review after resubmission = %s, want REJECTED", got)
 	}
-	if got := wfGetProduct(t, env, id).Status; got != "IN_REVIEW" {
+	if got := env.GetProduct(id).Status; got != "IN_REVIEW" {
 		t.Errorf("after resubmission status = %s, want IN_REVIEW", got)
 	}
 	env.Approve(second)
-	p = wfGetProduct(t, env, id)
+	p = env.GetProduct(id)
 	if p.Status != "RELEASED" || p.ReleasedAt == nil || p.Name != "Acme Compute 2" {
 		t.Errorf("after approval: %+v, want RELEASED \"Acme Compute 2\" with releasedAt", p)
 	}
@@ -1187,22 +733,22 @@ func TestLifecycleRejectAndResubmit(t *testing.T) {
 // back to DRAFT and can be submitted again.
 func TestLifecycleWithdrawRelease(t *testing.T) {
 	t.Parallel()
-	env := wfNewEnv(t)
-	groupID := wfReady(t, env)
-	id, reviewID := wfProductIn(t, env, "Acme Compute", groupID, "IN_REVIEW")
+	env := NewEnv(t)
+	groupID := env.ReadyToRelease()
+	id, reviewID := env.ProductIn("Acme Compute", groupID, "IN_REVIEW")
 
 	from := time.Now()
-	pl := wfOK(t, env, Owner, wfWithdrawM, map[string]any{"id": reviewID})
+	pl := env.MutateOK(Owner, WithdrawM, map[string]any{"id": reviewID})
 	to := time.Now()
-	wfCheckDecided(t, *pl.Review, "WITHDRAWN", "alice@acme", nil, from, to)
-	if got := wfGetProduct(t, env, id).Status; got != "DRAFT" {
+	checkDecided(t, *pl.Review, "WITHDRAWN", "alice@acme", nil, from, to)
+	if got := env.GetProduct(id).Status; got != "DRAFT" {
 		t.Errorf("after withdrawal status = %s, want DRAFT", got)
 	}
-	before := wfSnapshot(t, env)
-	wfWantUserError(t, wfMutate(t, env, Reviewer, wfApproveM, map[string]any{"id": reviewID}), "PRECONDITION_FAILED", []string{"id"})
-	wfUnchanged(t, env, before)
+	before := env.Snapshot()
+	WantUserError(t, env.Mutate(Reviewer, ApproveM, map[string]any{"id": reviewID}), "PRECONDITION_FAILED", []string{"id"})
+	env.Unchanged(before)
 	env.SubmitRelease(Owner, id)
-	if got := wfGetProduct(t, env, id).Status; got != "IN_REVIEW" {
+	if got := env.GetProduct(id).Status; got != "IN_REVIEW" {
 		t.Errorf("after resubmission status = %s, want IN_REVIEW", got)
 	}
 }
@@ -1215,10 +761,10 @@ func TestLifecycleTransitions(t *testing.T) {
 		name     string
 		mutation string
 	}{
-		{"submitProductRelease", wfSubmitReleaseM},
-		{"hideProduct", wfHideM},
-		{"showProduct", wfShowM},
-		{"removeProduct", wfRemoveM},
+		{"submitProductRelease", SubmitReleaseM},
+		{"hideProduct", HideM},
+		{"showProduct", ShowM},
+		{"removeProduct", RemoveM},
 	}
 	// want[status][action] is the resulting status; "" means
 	// PRECONDITION_FAILED.
@@ -1239,24 +785,24 @@ func TestLifecycleTransitions(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
-				env := wfNewEnv(t)
-				groupID := wfReady(t, env)
-				id, reviewID := wfProductIn(t, env, "Acme Compute", groupID, status)
-				var reviewBefore wfReview
+				env := NewEnv(t)
+				groupID := env.ReadyToRelease()
+				id, reviewID := env.ProductIn("Acme Compute", groupID, status)
+				var reviewBefore ReviewData
 				if reviewID != "" {
-					reviewBefore = wfGetReview(t, env, reviewID)
+					reviewBefore = env.GetReview(reviewID)
 				}
-				before := wfSnapshot(t, env)
-				pl := wfMutate(t, env, Owner, a.mutation, map[string]any{"id": id})
+				before := env.Snapshot()
+				pl := env.Mutate(Owner, a.mutation, map[string]any{"id": id})
 				if to == "" {
-					wfWantUserError(t, pl, "PRECONDITION_FAILED", []string{"id"})
-					wfUnchanged(t, env, before)
+					WantUserError(t, pl, "PRECONDITION_FAILED", []string{"id"})
+					env.Unchanged(before)
 					return
 				}
 				if len(pl.UserErrors) > 0 {
 					t.Fatalf("userErrors %+v, want success", pl.UserErrors)
 				}
-				if got := wfGetProduct(t, env, id).Status; got != to {
+				if got := env.GetProduct(id).Status; got != to {
 					t.Errorf("status = %s, want %s", got, to)
 				}
 				if reviewID == "" {
@@ -1264,14 +810,14 @@ func TestLifecycleTransitions(t *testing.T) {
 				}
 				// The previous release review: withdrawn when the product
 				// left review by removal, untouched otherwise.
-				r := wfGetReview(t, env, reviewID)
+				r := env.GetReview(reviewID)
 				switch {
 				case status == "IN_REVIEW" && to == "REMOVED":
 					if r.Status != "WITHDRAWN" || r.DecidedBy == nil || *r.DecidedBy != "alice@acme" {
-						t.Errorf("pending release review of a removed product: %s by %s, want WITHDRAWN by alice@acme", r.Status, wfShow(r.DecidedBy))
+						t.Errorf("pending release review of a removed product: %s by %s, want WITHDRAWN by alice@acme", r.Status, Show(r.DecidedBy))
 					}
-					wfWantUserError(t, wfMutate(t, env, Reviewer, wfApproveM, map[string]any{"id": reviewID}), "PRECONDITION_FAILED", []string{"id"})
-					if got := wfGetProduct(t, env, id).Status; got != "REMOVED" {
+					WantUserError(t, env.Mutate(Reviewer, ApproveM, map[string]any{"id": reviewID}), "PRECONDITION_FAILED", []string{"id"})
+					if got := env.GetProduct(id).Status; got != "REMOVED" {
 						t.Errorf("removed product after approval attempt = %s", got)
 					}
 				case r.Status != reviewBefore.Status:
@@ -1302,23 +848,23 @@ func TestLifecycleReleasePreconditions(t *testing.T) {
 		mention, avoid []string
 	}{
 		{"no group", nil, approved, []string{"group"}, []string{"pre-sales"}},
-		{"four days a week", wfGroupWith("Four Days", wfWeekdays[:4], [2]string{"00:00", "24:00"}), approved, []string{`"four days"`}, []string{"pre-sales"}},
-		{"7h59m a day", wfGroupWith("Short Hours", wfWeekdays, [2]string{"09:00", "16:59"}), approved, []string{`"short hours"`}, []string{"pre-sales"}},
-		{"7h59m in two ranges", wfGroupWith("Split Short", wfWeekdays, [2]string{"09:00", "12:00"}, [2]string{"13:00", "17:59"}), approved, []string{`"split short"`}, []string{"pre-sales"}},
-		{"weekend only", wfGroupWith("Weekend", []string{"SATURDAY", "SUNDAY"}, [2]string{"00:00", "24:00"}), approved, []string{`"weekend"`}, []string{"pre-sales"}},
+		{"four days a week", GroupWith("Four Days", Weekdays[:4], [2]string{"00:00", "24:00"}), approved, []string{`"four days"`}, []string{"pre-sales"}},
+		{"7h59m a day", GroupWith("Short Hours", Weekdays, [2]string{"09:00", "16:59"}), approved, []string{`"short hours"`}, []string{"pre-sales"}},
+		{"7h59m in two ranges", GroupWith("Split Short", Weekdays, [2]string{"09:00", "12:00"}, [2]string{"13:00", "17:59"}), approved, []string{`"split short"`}, []string{"pre-sales"}},
+		{"weekend only", GroupWith("Weekend", []string{"SATURDAY", "SUNDAY"}, [2]string{"00:00", "24:00"}), approved, []string{`"weekend"`}, []string{"pre-sales"}},
 		{"pre-sales pending only", GroupInput("Good Group"), pending, []string{"pre-sales"}, []string{`"good group"`}},
 		{"pre-sales rejected only", GroupInput("Good Group"), rejected, []string{"pre-sales"}, []string{`"good group"`}},
 		{"no pre-sales at all", GroupInput("Good Group"), none, []string{"pre-sales"}, []string{`"good group"`}},
 		{"no group and no pre-sales", nil, none, []string{"group", "pre-sales"}, nil},
-		{"bad group and pending pre-sales", wfGroupWith("Four Days", wfWeekdays[:4], [2]string{"00:00", "24:00"}), pending, []string{`"four days"`, "pre-sales"}, nil},
+		{"bad group and pending pre-sales", GroupWith("Four Days", Weekdays[:4], [2]string{"00:00", "24:00"}), pending, []string{`"four days"`, "pre-sales"}, nil},
 		// Controls: these may be released.
-		{"exactly 8h in two ranges", wfGroupWith("Split Full", wfWeekdays, [2]string{"09:00", "12:00"}, [2]string{"13:00", "18:00"}), approved, nil, nil},
-		{"exactly 8h ending at 24:00 on 5 weekend-including days", wfGroupWith("Late", []string{"WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"}, [2]string{"16:00", "24:00"}), approved, nil, nil},
+		{"exactly 8h in two ranges", GroupWith("Split Full", Weekdays, [2]string{"09:00", "12:00"}, [2]string{"13:00", "18:00"}), approved, nil, nil},
+		{"exactly 8h ending at 24:00 on 5 weekend-including days", GroupWith("Late", []string{"WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"}, [2]string{"16:00", "24:00"}), approved, nil, nil},
 		{"approved pre-sales with a newer pending one", GroupInput("Good Group"), newer, nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			env := wfNewEnv(t)
+			env := NewEnv(t)
 			switch tc.preSales {
 			case approved:
 				env.Approve(env.SubmitPreSales(Owner, "+86 10 6552 9988", "presales@acme.example", "1 Acme Road"))
@@ -1326,7 +872,7 @@ func TestLifecycleReleasePreconditions(t *testing.T) {
 				env.SubmitPreSales(Owner, "+86 10 6552 9988", "presales@acme.example", "1 Acme Road")
 			case rejected:
 				r := env.SubmitPreSales(Owner, "+86 10 6552 9988", "presales@acme.example", "1 Acme Road")
-				wfOK(t, env, Reviewer, wfRejectM, map[string]any{"id": r, "reason": "Unreachable"})
+				env.MutateOK(Reviewer, RejectM, map[string]any{"id": r, "reason": "Unreachable"})
 			case newer:
 				env.Approve(env.SubmitPreSales(Owner, "+86 10 6552 9988", "presales@acme.example", "1 Acme Road"))
 				env.SubmitPreSales(Owner, "+86 10 6552 9900", "presales@acme.example", "1 Acme Road")
@@ -1338,18 +884,18 @@ func TestLifecycleReleasePreconditions(t *testing.T) {
 				groupID = env.CreateGroup(Owner, tc.group)
 			}
 			id := env.CreateProduct(Owner, "Acme Compute", groupID)
-			before := wfSnapshot(t, env)
-			pl := wfMutate(t, env, Owner, wfSubmitReleaseM, map[string]any{"id": id})
+			before := env.Snapshot()
+			pl := env.Mutate(Owner, SubmitReleaseM, map[string]any{"id": id})
 			if tc.mention == nil {
 				if len(pl.UserErrors) > 0 || pl.Review == nil {
 					t.Fatalf("payload %+v, want a pending review", pl)
 				}
-				if got := wfGetProduct(t, env, id).Status; got != "IN_REVIEW" {
+				if got := env.GetProduct(id).Status; got != "IN_REVIEW" {
 					t.Errorf("status %s, want IN_REVIEW", got)
 				}
 				return
 			}
-			msg := strings.ToLower(wfWantUserError(t, pl, "PRECONDITION_FAILED", []string{"id"}))
+			msg := strings.ToLower(WantUserError(t, pl, "PRECONDITION_FAILED", []string{"id"}))
 			for _, m := range tc.mention {
 				if !strings.Contains(msg, m) {
 					t.Errorf("message %q does not name %s", msg, m)
@@ -1360,7 +906,7 @@ func TestLifecycleReleasePreconditions(t *testing.T) {
 					t.Errorf("message %q names %s, which is not missing", msg, m)
 				}
 			}
-			wfUnchanged(t, env, before)
+			env.Unchanged(before)
 		})
 	}
 }
@@ -1394,25 +940,25 @@ func TestLifecycleUpdateByStatus(t *testing.T) {
 			}
 			t.Run(status+"/"+e.name+"/"+verdict, func(t *testing.T) {
 				t.Parallel()
-				env := wfNewEnv(t)
-				groupID := wfReady(t, env)
+				env := NewEnv(t)
+				groupID := env.ReadyToRelease()
 				otherGroupID := env.CreateGroup(Owner, GroupInput("Acme Support 2"))
-				id, _ := wfProductIn(t, env, "Acme Compute", groupID, status)
-				was := wfGetProduct(t, env, id)
-				before := wfSnapshot(t, env)
-				pl := wfMutate(t, env, Owner, wfUpdateProductM, map[string]any{"id": id, "in": e.in(otherGroupID)})
+				id, _ := env.ProductIn("Acme Compute", groupID, status)
+				was := env.GetProduct(id)
+				before := env.Snapshot()
+				pl := env.Mutate(Owner, UpdateProductM, map[string]any{"id": id, "in": e.in(otherGroupID)})
 				if wantField != nil {
-					msg := wfWantUserError(t, pl, "PRECONDITION_FAILED", wantField)
+					msg := WantUserError(t, pl, "PRECONDITION_FAILED", wantField)
 					if !strings.Contains(msg, status) {
 						t.Errorf("message %q does not name the status %s", msg, status)
 					}
-					wfUnchanged(t, env, before)
+					env.Unchanged(before)
 					return
 				}
 				if len(pl.UserErrors) > 0 || pl.Product == nil {
 					t.Fatalf("payload %+v, want the updated product", pl)
 				}
-				got := wfGetProduct(t, env, id)
+				got := env.GetProduct(id)
 				want := was
 				want.Version = was.Version + 1
 				switch e.name {
@@ -1423,8 +969,8 @@ func TestLifecycleUpdateByStatus(t *testing.T) {
 				case "group":
 					want.AfterSalesGroup = &struct{ ID, Name string }{otherGroupID, "Acme Support 2"}
 				}
-				if wfProductString(got) != wfProductString(want) {
-					t.Errorf("after update: %s\nwant          %s", wfProductString(got), wfProductString(want))
+				if productString(got) != productString(want) {
+					t.Errorf("after update: %s\nwant          %s", productString(got), productString(want))
 				}
 			})
 		}
@@ -1439,40 +985,40 @@ func TestLifecycleStaleVersion(t *testing.T) {
 		name     string
 		mutation string
 		// setup returns the object's ID and its version.
-		setup func(t *testing.T, env *Env) (string, int)
+		setup func(env *Env) (string, int)
 		// input builds an update input named n.
 		input   func(n string) map[string]any
-		version func(pl wfPayload) (string, int)
+		version func(pl Payload) (string, int)
 	}{
 		{
 			name:     "updateProduct",
-			mutation: wfUpdateProductM,
-			setup: func(t *testing.T, env *Env) (string, int) {
+			mutation: UpdateProductM,
+			setup: func(env *Env) (string, int) {
 				id := env.CreateProduct(Owner, "Acme Compute", "")
-				return id, wfGetProduct(t, env, id).Version
+				return id, env.GetProduct(id).Version
 			},
 			input:   func(n string) map[string]any { return map[string]any{"name": n} },
-			version: func(pl wfPayload) (string, int) { return pl.Product.Name, pl.Product.Version },
+			version: func(pl Payload) (string, int) { return pl.Product.Name, pl.Product.Version },
 		},
 		{
 			name:     "updateCustomerServiceGroup",
-			mutation: wfUpdateGroupM,
-			setup: func(t *testing.T, env *Env) (string, int) {
+			mutation: UpdateGroupM,
+			setup: func(env *Env) (string, int) {
 				id := env.CreateGroup(Owner, GroupInput("Acme Support"))
-				return id, wfGetGroup(t, env, Owner, id).Version
+				return id, env.GetGroup(Owner, id).Version
 			},
 			input:   func(n string) map[string]any { return GroupInput(n) },
-			version: func(pl wfPayload) (string, int) { return pl.CustomerServiceGroup.Name, pl.CustomerServiceGroup.Version },
+			version: func(pl Payload) (string, int) { return pl.CustomerServiceGroup.Name, pl.CustomerServiceGroup.Version },
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			env := wfNewEnv(t)
-			id, v := tc.setup(t, env)
+			env := NewEnv(t)
+			id, v := tc.setup(env)
 
 			in := tc.input("First Edit")
 			in["expectedVersion"] = v
-			name, nv := tc.version(wfOK(t, env, Owner, tc.mutation, map[string]any{"id": id, "in": in}))
+			name, nv := tc.version(env.MutateOK(Owner, tc.mutation, map[string]any{"id": id, "in": in}))
 			if name != "First Edit" || nv != v+1 {
 				t.Errorf("first edit: name %q version %d, want \"First Edit\" %d", name, nv, v+1)
 			}
@@ -1480,21 +1026,21 @@ func TestLifecycleStaleVersion(t *testing.T) {
 			for _, stale := range []int{v, v + 2, 0} {
 				in := tc.input("Lost Edit")
 				in["expectedVersion"] = stale
-				before := wfSnapshot(t, env)
-				msg := wfWantUserError(t, wfMutate(t, env, Owner, tc.mutation, map[string]any{"id": id, "in": in}), "CONFLICT", []string{"input", "expectedVersion"})
+				before := env.Snapshot()
+				msg := WantUserError(t, env.Mutate(Owner, tc.mutation, map[string]any{"id": id, "in": in}), "CONFLICT", []string{"input", "expectedVersion"})
 				if msg == "" {
 					t.Errorf("empty message")
 				}
-				wfUnchanged(t, env, before)
+				env.Unchanged(before)
 			}
 
 			in = tc.input("Second Edit")
 			in["expectedVersion"] = v + 1
-			if name, nv := tc.version(wfOK(t, env, Owner, tc.mutation, map[string]any{"id": id, "in": in})); name != "Second Edit" || nv != v+2 {
+			if name, nv := tc.version(env.MutateOK(Owner, tc.mutation, map[string]any{"id": id, "in": in})); name != "Second Edit" || nv != v+2 {
 				t.Errorf("second edit: name %q version %d, want \"Second Edit\" %d", name, nv, v+2)
 			}
 			// Without expectedVersion the update always applies.
-			if name, nv := tc.version(wfOK(t, env, Owner, tc.mutation, map[string]any{"id": id, "in": tc.input("Blind Edit")})); name != "Blind Edit" || nv != v+3 {
+			if name, nv := tc.version(env.MutateOK(Owner, tc.mutation, map[string]any{"id": id, "in": tc.input("Blind Edit")})); name != "Blind Edit" || nv != v+3 {
 				t.Errorf("blind edit: name %q version %d, want \"Blind Edit\" %d", name, nv, v+3)
 			}
 		})
@@ -1512,41 +1058,41 @@ func TestGroupDeleteInUse(t *testing.T) {
 	for _, status := range []string{"DRAFT", "IN_REVIEW", "RELEASED", "REJECTED", "HIDDEN", "REMOVED"} {
 		t.Run(status, func(t *testing.T) {
 			t.Parallel()
-			env := wfNewEnv(t)
-			groupID := wfReady(t, env)
-			productID, _ := wfProductIn(t, env, "Acme Compute", groupID, status)
-			before := wfSnapshot(t, env)
-			pl := wfMutate(t, env, Owner, wfDeleteGroupM, map[string]any{"id": groupID})
+			env := NewEnv(t)
+			groupID := env.ReadyToRelease()
+			productID, _ := env.ProductIn("Acme Compute", groupID, status)
+			before := env.Snapshot()
+			pl := env.Mutate(Owner, DeleteGroupM, map[string]any{"id": groupID})
 			if status == "REMOVED" {
 				if len(pl.UserErrors) > 0 || pl.DeletedID == nil || *pl.DeletedID != groupID {
 					t.Fatalf("payload %+v, want deletedID %s", pl, groupID)
 				}
-				if g := wfGetGroup(t, env, Owner, groupID); g != nil {
+				if g := env.GetGroup(Owner, groupID); g != nil {
 					t.Errorf("deleted group still readable: %+v", g)
 				}
-				if p := wfGetProduct(t, env, productID); p.Status != "REMOVED" {
+				if p := env.GetProduct(productID); p.Status != "REMOVED" {
 					t.Errorf("removed product became %s", p.Status)
 				}
 				return
 			}
-			msg := wfWantUserError(t, pl, "IN_USE", []string{"id"})
+			msg := WantUserError(t, pl, "IN_USE", []string{"id"})
 			if !strings.Contains(msg, "Acme Compute") {
 				t.Errorf("message %q does not name the product", msg)
 			}
-			wfUnchanged(t, env, before)
+			env.Unchanged(before)
 		})
 	}
 
 	t.Run("several products, then removed", func(t *testing.T) {
 		t.Parallel()
-		env := wfNewEnv(t)
-		groupID := wfReady(t, env)
+		env := NewEnv(t)
+		groupID := env.ReadyToRelease()
 		unused := env.CreateGroup(Owner, GroupInput("Unused"))
-		zeta, _ := wfProductIn(t, env, "Zeta Backup", groupID, "RELEASED")
-		alpha, _ := wfProductIn(t, env, "Alpha Database", groupID, "DRAFT")
-		wfProductIn(t, env, "Gamma Gone", groupID, "REMOVED")
-		before := wfSnapshot(t, env)
-		msg := wfWantUserError(t, wfMutate(t, env, Owner, wfDeleteGroupM, map[string]any{"id": groupID}), "IN_USE", []string{"id"})
+		zeta, _ := env.ProductIn("Zeta Backup", groupID, "RELEASED")
+		alpha, _ := env.ProductIn("Alpha Database", groupID, "DRAFT")
+		env.ProductIn("Gamma Gone", groupID, "REMOVED")
+		before := env.Snapshot()
+		msg := WantUserError(t, env.Mutate(Owner, DeleteGroupM, map[string]any{"id": groupID}), "IN_USE", []string{"id"})
 		for _, n := range []string{"Zeta Backup", "Alpha Database"} {
 			if !strings.Contains(msg, n) {
 				t.Errorf("message %q does not name %s", msg, n)
@@ -1555,26 +1101,26 @@ func TestGroupDeleteInUse(t *testing.T) {
 		if strings.Contains(msg, "Gamma Gone") {
 			t.Errorf("message %q names a removed product", msg)
 		}
-		wfUnchanged(t, env, before)
+		env.Unchanged(before)
 
 		// The other seller cannot delete it either (it reads as not found).
-		wfWantUserError(t, wfMutate(t, env, OtherSeller, wfDeleteGroupM, map[string]any{"id": unused}), "NOT_FOUND", []string{"id"})
+		WantUserError(t, env.Mutate(OtherSeller, DeleteGroupM, map[string]any{"id": unused}), "NOT_FOUND", []string{"id"})
 
-		wfOK(t, env, Owner, wfRemoveM, map[string]any{"id": zeta})
-		msg = wfWantUserError(t, wfMutate(t, env, Owner, wfDeleteGroupM, map[string]any{"id": groupID}), "IN_USE", []string{"id"})
+		env.MutateOK(Owner, RemoveM, map[string]any{"id": zeta})
+		msg = WantUserError(t, env.Mutate(Owner, DeleteGroupM, map[string]any{"id": groupID}), "IN_USE", []string{"id"})
 		if !strings.Contains(msg, "Alpha Database") || strings.Contains(msg, "Zeta Backup") {
 			t.Errorf("after removing Zeta: message %q, want only Alpha Database", msg)
 		}
-		wfOK(t, env, Owner, wfRemoveM, map[string]any{"id": alpha})
-		pl := wfOK(t, env, Owner, wfDeleteGroupM, map[string]any{"id": groupID})
+		env.MutateOK(Owner, RemoveM, map[string]any{"id": alpha})
+		pl := env.MutateOK(Owner, DeleteGroupM, map[string]any{"id": groupID})
 		if *pl.DeletedID != groupID {
 			t.Errorf("deletedID = %s, want %s", *pl.DeletedID, groupID)
 		}
-		if g := wfGetGroup(t, env, Owner, groupID); g != nil {
+		if g := env.GetGroup(Owner, groupID); g != nil {
 			t.Errorf("deleted group still readable: %+v", g)
 		}
-		wfOK(t, env, Owner, wfDeleteGroupM, map[string]any{"id": unused})
-		n, err := env.Client.CustomerServiceGroup.Query().Count(wfSys())
+		env.MutateOK(Owner, DeleteGroupM, map[string]any{"id": unused})
+		n, err := env.Client.CustomerServiceGroup.Query().Count(Sys())
 		if err != nil || n != 0 {
 			t.Errorf("groups left = %d (%v), want 0", n, err)
 		}
@@ -1603,13 +1149,13 @@ func TestGroupNameUnique(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			env := wfNewEnv(t)
+			env := NewEnv(t)
 			env.CreateGroup(Owner, GroupInput(tc.existing))
-			before := wfSnapshot(t, env)
-			pl := wfMutate(t, env, tc.as, wfCreateGroupM, map[string]any{"in": GroupInput(tc.next)})
+			before := env.Snapshot()
+			pl := env.Mutate(tc.as, CreateGroupM, map[string]any{"in": GroupInput(tc.next)})
 			if tc.conflict {
-				wfWantUserError(t, pl, "CONFLICT", []string{"input", "name"})
-				wfUnchanged(t, env, before)
+				WantUserError(t, pl, "CONFLICT", []string{"input", "name"})
+				env.Unchanged(before)
 				return
 			}
 			if len(pl.UserErrors) > 0 || pl.CustomerServiceGroup == nil || pl.CustomerServiceGroup.Name != strings.TrimSpace(tc.next) {
@@ -1620,46 +1166,46 @@ func TestGroupNameUnique(t *testing.T) {
 
 	t.Run("updates", func(t *testing.T) {
 		t.Parallel()
-		env := wfNewEnv(t)
+		env := NewEnv(t)
 		a := env.CreateGroup(Owner, GroupInput("Support"))
 		b := env.CreateGroup(Owner, GroupInput("Billing"))
-		before := wfSnapshot(t, env)
-		wfWantUserError(t, wfMutate(t, env, Owner, wfUpdateGroupM, map[string]any{"id": b, "in": GroupInput("support")}), "CONFLICT", []string{"input", "name"})
-		wfUnchanged(t, env, before)
+		before := env.Snapshot()
+		WantUserError(t, env.Mutate(Owner, UpdateGroupM, map[string]any{"id": b, "in": GroupInput("support")}), "CONFLICT", []string{"input", "name"})
+		env.Unchanged(before)
 		// A group may change the case of its own name.
-		pl := wfOK(t, env, Owner, wfUpdateGroupM, map[string]any{"id": a, "in": GroupInput("SUPPORT")})
+		pl := env.MutateOK(Owner, UpdateGroupM, map[string]any{"id": a, "in": GroupInput("SUPPORT")})
 		if pl.CustomerServiceGroup.Name != "SUPPORT" {
 			t.Errorf("renamed group = %q, want SUPPORT", pl.CustomerServiceGroup.Name)
 		}
 		// The old name is free again once renamed away.
-		wfOK(t, env, Owner, wfUpdateGroupM, map[string]any{"id": a, "in": GroupInput("Helpdesk")})
-		wfOK(t, env, Owner, wfUpdateGroupM, map[string]any{"id": b, "in": GroupInput("support")})
+		env.MutateOK(Owner, UpdateGroupM, map[string]any{"id": a, "in": GroupInput("Helpdesk")})
+		env.MutateOK(Owner, UpdateGroupM, map[string]any{"id": b, "in": GroupInput("support")})
 	})
 }
 
 // TestGroupLimit checks that a seller has at most 6 groups.
 func TestGroupLimit(t *testing.T) {
 	t.Parallel()
-	env := wfNewEnv(t)
+	env := NewEnv(t)
 	var ids []string
 	for i := 1; i <= 6; i++ {
 		ids = append(ids, env.CreateGroup(Owner, GroupInput(fmt.Sprintf("Group %d", i))))
 	}
 	for _, name := range []string{"Group 7", "Group 1"} {
-		before := wfSnapshot(t, env)
-		msg := wfWantUserError(t, wfMutate(t, env, Owner, wfCreateGroupM, map[string]any{"in": GroupInput(name)}), "LIMIT_EXCEEDED", nil)
+		before := env.Snapshot()
+		msg := WantUserError(t, env.Mutate(Owner, CreateGroupM, map[string]any{"in": GroupInput(name)}), "LIMIT_EXCEEDED", nil)
 		if !strings.Contains(msg, "6") {
 			t.Errorf("message %q does not state the limit 6", msg)
 		}
-		wfUnchanged(t, env, before)
+		env.Unchanged(before)
 	}
 	// The limit is per seller.
 	env.CreateGroup(OtherSeller, GroupInput("Group 7"))
 	// Deleting one makes room for one.
-	wfOK(t, env, Owner, wfDeleteGroupM, map[string]any{"id": ids[0]})
+	env.MutateOK(Owner, DeleteGroupM, map[string]any{"id": ids[0]})
 	env.CreateGroup(Owner, GroupInput("Group 7"))
-	wfWantUserError(t, wfMutate(t, env, Owner, wfCreateGroupM, map[string]any{"in": GroupInput("Group 8")}), "LIMIT_EXCEEDED", nil)
-	n, err := env.Client.CustomerServiceGroup.Query().Where(customerservicegroup.SellerID(wfSellerInt(t, env.OwnerSellerID))).Count(wfSys())
+	WantUserError(t, env.Mutate(Owner, CreateGroupM, map[string]any{"in": GroupInput("Group 8")}), "LIMIT_EXCEEDED", nil)
+	n, err := env.Client.CustomerServiceGroup.Query().Where(customerservicegroup.SellerID(SellerInt(t, env.OwnerSellerID))).Count(Sys())
 	if err != nil || n != 6 {
 		t.Errorf("owner groups = %d (%v), want 6", n, err)
 	}
@@ -1674,25 +1220,25 @@ func TestGroupComputedFields(t *testing.T) {
 		hours [][2]string
 		want  bool
 	}{
-		{"5 days 9h", wfWeekdays, [][2]string{{"09:00", "18:00"}}, true},
-		{"5 days exactly 8h", wfWeekdays, [][2]string{{"09:00", "17:00"}}, true},
-		{"5 days 7h59m", wfWeekdays, [][2]string{{"09:00", "16:59"}}, false},
-		{"4 days 24h", wfWeekdays[:4], [][2]string{{"00:00", "24:00"}}, false},
-		{"7 days 8h", wfAllDays, [][2]string{{"09:00", "17:00"}}, true},
-		{"5 days 4h+4h", wfWeekdays, [][2]string{{"08:00", "12:00"}, {"14:00", "18:00"}}, true},
-		{"5 days 4h+3h59m", wfWeekdays, [][2]string{{"08:00", "12:00"}, {"14:00", "17:59"}}, false},
-		{"5 days until 24:00", wfWeekdays, [][2]string{{"16:00", "24:00"}}, true},
-		{"5 days touching 4 ranges", wfWeekdays, [][2]string{{"00:00", "02:00"}, {"02:00", "04:00"}, {"04:00", "06:00"}, {"06:00", "08:00"}}, true},
+		{"5 days 9h", Weekdays, [][2]string{{"09:00", "18:00"}}, true},
+		{"5 days exactly 8h", Weekdays, [][2]string{{"09:00", "17:00"}}, true},
+		{"5 days 7h59m", Weekdays, [][2]string{{"09:00", "16:59"}}, false},
+		{"4 days 24h", Weekdays[:4], [][2]string{{"00:00", "24:00"}}, false},
+		{"7 days 8h", AllDays, [][2]string{{"09:00", "17:00"}}, true},
+		{"5 days 4h+4h", Weekdays, [][2]string{{"08:00", "12:00"}, {"14:00", "18:00"}}, true},
+		{"5 days 4h+3h59m", Weekdays, [][2]string{{"08:00", "12:00"}, {"14:00", "17:59"}}, false},
+		{"5 days until 24:00", Weekdays, [][2]string{{"16:00", "24:00"}}, true},
+		{"5 days touching 4 ranges", Weekdays, [][2]string{{"00:00", "02:00"}, {"02:00", "04:00"}, {"04:00", "06:00"}, {"06:00", "08:00"}}, true},
 		{"1 day 24h", []string{"SUNDAY"}, [][2]string{{"00:00", "24:00"}}, false},
 	} {
 		t.Run("policy/"+tc.name, func(t *testing.T) {
 			t.Parallel()
-			env := wfNewEnv(t)
-			pl := wfOK(t, env, Owner, wfCreateGroupM, map[string]any{"in": wfGroupWith("G", tc.days, tc.hours...)})
+			env := NewEnv(t)
+			pl := env.MutateOK(Owner, CreateGroupM, map[string]any{"in": GroupWith("G", tc.days, tc.hours...)})
 			if pl.CustomerServiceGroup.MeetsServicePolicy != tc.want {
 				t.Errorf("meetsServicePolicy = %v, want %v", pl.CustomerServiceGroup.MeetsServicePolicy, tc.want)
 			}
-			if g := wfGetGroup(t, env, Reviewer, pl.CustomerServiceGroup.ID); g == nil || g.MeetsServicePolicy != tc.want {
+			if g := env.GetGroup(Reviewer, pl.CustomerServiceGroup.ID); g == nil || g.MeetsServicePolicy != tc.want {
 				t.Errorf("re-read meetsServicePolicy = %+v, want %v", g, tc.want)
 			}
 		})
@@ -1700,7 +1246,7 @@ func TestGroupComputedFields(t *testing.T) {
 
 	t.Run("openNow", func(t *testing.T) {
 		t.Parallel()
-		env := wfNewEnv(t)
+		env := NewEnv(t)
 		// Days two days after today in the zone: a midnight passing during
 		// the test moves today by one day at most.
 		notToday := func(zone string) string {
@@ -1722,33 +1268,33 @@ func TestGroupComputedFields(t *testing.T) {
 			in   map[string]any
 			want bool
 		}{
-			{"all week, all day, Shanghai", wfGroupWith("Always", wfAllDays, [2]string{"00:00", "24:00"}), true},
+			{"all week, all day, Shanghai", GroupWith("Always", AllDays, [2]string{"00:00", "24:00"}), true},
 			{"all week, all day, far east", func() map[string]any {
-				in := wfGroupWith("Always Kiritimati", wfAllDays, [2]string{"00:00", "24:00"})
+				in := GroupWith("Always Kiritimati", AllDays, [2]string{"00:00", "24:00"})
 				in["timeZone"] = "Pacific/Kiritimati"
 				return in
 			}(), true},
 			{"all week, all day, far west", func() map[string]any {
-				in := wfGroupWith("Always Pago Pago", wfAllDays, [2]string{"00:00", "24:00"})
+				in := GroupWith("Always Pago Pago", AllDays, [2]string{"00:00", "24:00"})
 				in["timeZone"] = "Pacific/Pago_Pago"
 				return in
 			}(), true},
-			{"another day only", wfGroupWith("Another Day", []string{notToday("Asia/Shanghai")}, [2]string{"00:00", "24:00"}), false},
+			{"another day only", GroupWith("Another Day", []string{notToday("Asia/Shanghai")}, [2]string{"00:00", "24:00"}), false},
 			{"another day only, far west", func() map[string]any {
-				in := wfGroupWith("Another Day West", []string{notToday("America/Los_Angeles")}, [2]string{"00:00", "24:00"})
+				in := GroupWith("Another Day West", []string{notToday("America/Los_Angeles")}, [2]string{"00:00", "24:00"})
 				in["timeZone"] = "America/Los_Angeles"
 				return in
 			}(), false},
-			{"every day, other hours", wfGroupWith("Other Hours", wfAllDays, farHours("Asia/Shanghai")), false},
+			{"every day, other hours", GroupWith("Other Hours", AllDays, farHours("Asia/Shanghai")), false},
 		} {
-			pl := wfOK(t, env, Owner, wfCreateGroupM, map[string]any{"in": tc.in})
+			pl := env.MutateOK(Owner, CreateGroupM, map[string]any{"in": tc.in})
 			if pl.CustomerServiceGroup.OpenNow != tc.want {
 				t.Errorf("%s: openNow = %v, want %v", tc.name, pl.CustomerServiceGroup.OpenNow, tc.want)
 			}
-			if g := wfGetGroup(t, env, Owner, pl.CustomerServiceGroup.ID); g == nil || g.OpenNow != tc.want {
+			if g := env.GetGroup(Owner, pl.CustomerServiceGroup.ID); g == nil || g.OpenNow != tc.want {
 				t.Errorf("%s: re-read openNow = %+v, want %v", tc.name, g, tc.want)
 			}
-			wfOK(t, env, Owner, wfDeleteGroupM, map[string]any{"id": pl.CustomerServiceGroup.ID})
+			env.MutateOK(Owner, DeleteGroupM, map[string]any{"id": pl.CustomerServiceGroup.ID})
 		}
 	})
 }
@@ -1757,11 +1303,11 @@ func TestGroupComputedFields(t *testing.T) {
 // page without a review.
 func TestGroupChangeShowsAtOnce(t *testing.T) {
 	t.Parallel()
-	env := wfNewEnv(t)
+	env := NewEnv(t)
 	w := env.Seed()
 	in := GroupInput("Acme Helpdesk")
 	in["phone"] = "+86 10 6552 0000"
-	wfOK(t, env, Owner, wfUpdateGroupM, map[string]any{"id": w.GroupID, "in": in})
+	env.MutateOK(Owner, UpdateGroupM, map[string]any{"id": w.GroupID, "in": in})
 	var out struct {
 		Product struct{ AfterSalesGroup struct{ Name, Phone string } }
 	}
@@ -1781,20 +1327,20 @@ func TestRaceGroupLimit(t *testing.T) {
 	for round := 1; round <= 3; round++ {
 		t.Run(fmt.Sprintf("round %d", round), func(t *testing.T) {
 			t.Parallel()
-			env := wfNewEnv(t)
+			env := NewEnv(t)
 			for i := 0; i < 4; i++ {
 				env.CreateGroup(Owner, GroupInput(fmt.Sprintf("Existing %d", i)))
 			}
 			const n = 12
 			results := make([]Result, n)
-			gated := wfGated(env, t, n)
-			wfAtOnce(n, func(i int) {
-				results[i] = gated.Do(Owner, wfCreateGroupM, map[string]any{"in": GroupInput(fmt.Sprintf("Racer %02d", i))})
+			gated := env.Gated(t, n)
+			AtOnce(n, func(i int) {
+				results[i] = gated.Do(Owner, CreateGroupM, map[string]any{"in": GroupInput(fmt.Sprintf("Racer %02d", i))})
 			})
-			wfCheckGate(t, gated)
+			gated.CheckGate()
 			created, limited := 0, 0
 			for i, r := range results {
-				pl, err := wfDecode(r)
+				pl, err := DecodePayload(r)
 				switch {
 				case err != nil:
 					t.Errorf("request %d: %v", i, err)
@@ -1809,7 +1355,7 @@ func TestRaceGroupLimit(t *testing.T) {
 			if created != 2 || limited != 10 {
 				t.Errorf("created %d, limited %d; want 2 and 10", created, limited)
 			}
-			n6, err := env.Client.CustomerServiceGroup.Query().Where(customerservicegroup.SellerID(wfSellerInt(t, env.OwnerSellerID))).Count(wfSys())
+			n6, err := env.Client.CustomerServiceGroup.Query().Where(customerservicegroup.SellerID(SellerInt(t, env.OwnerSellerID))).Count(Sys())
 			if err != nil || n6 != 6 {
 				t.Errorf("groups in the database = %d (%v), want 6", n6, err)
 			}
@@ -1828,10 +1374,10 @@ func TestRaceGroupLimit(t *testing.T) {
 
 // TestRaceApproveReview lets two reviewers decide one pending review at
 // once, in several rounds: exactly one wins, the other gets CONFLICT. Both
-// requests are inside the server before either decides (see wfGate).
+// requests are inside the server before either decides (see Env.Gated).
 func TestRaceApproveReview(t *testing.T) {
 	t.Parallel()
-	env := wfNewEnv(t)
+	env := NewEnv(t)
 	type decision struct {
 		as       Persona
 		sub      string
@@ -1840,10 +1386,10 @@ func TestRaceApproveReview(t *testing.T) {
 		status   string
 	}
 	approveAs := func(p Persona, sub string) decision {
-		return decision{p, sub, wfApproveM, func(id string) map[string]any { return map[string]any{"id": id} }, "APPROVED"}
+		return decision{p, sub, ApproveM, func(id string) map[string]any { return map[string]any{"id": id} }, "APPROVED"}
 	}
 	rejectAs := func(p Persona, sub string) decision {
-		return decision{p, sub, wfRejectM, func(id string) map[string]any { return map[string]any{"id": id, "reason": "No"} }, "REJECTED"}
+		return decision{p, sub, RejectM, func(id string) map[string]any { return map[string]any{"id": id, "reason": "No"} }, "REJECTED"}
 	}
 	rounds := [][2]decision{
 		{approveAs(Reviewer, "rita@ops"), approveAs(Admin, "adam@ops")},
@@ -1857,17 +1403,17 @@ func TestRaceApproveReview(t *testing.T) {
 	}
 	for round, deciders := range rounds {
 		in := map[string]any{"contactName": "Alice Chen", "phone": fmt.Sprintf("+86 10 6552 99%02d", round), "email": "alice@acme.example"}
-		r := wfGetReview(t, env, wfOK(t, env, Owner, wfSubmitBusinessM, map[string]any{"in": in}).Review.ID)
+		r := env.GetReview(env.MutateOK(Owner, SubmitBusinessM, map[string]any{"in": in}).Review.ID)
 		var results [2]Result
-		gated := wfGated(env, t, 2)
-		wfAtOnce(2, func(i int) {
+		gated := env.Gated(t, 2)
+		AtOnce(2, func(i int) {
 			results[i] = gated.Do(deciders[i].as, deciders[i].mutation, deciders[i].vars(r.ID))
 		})
-		wfCheckGate(t, gated)
-		var payloads [2]wfPayload
+		gated.CheckGate()
+		var payloads [2]Payload
 		winner := -1
 		for i, res := range results {
-			pl, err := wfDecode(res)
+			pl, err := DecodePayload(res)
 			if err != nil {
 				t.Fatalf("round %d, %s: %v", round, deciders[i].as, err)
 			}
@@ -1883,9 +1429,9 @@ func TestRaceApproveReview(t *testing.T) {
 			t.Errorf("round %d: nobody won: %+v / %+v", round, payloads[0].UserErrors, payloads[1].UserErrors)
 			continue
 		}
-		got := wfGetReview(t, env, r.ID)
+		got := env.GetReview(r.ID)
 		if got.Status != deciders[winner].status || got.DecidedBy == nil || *got.DecidedBy != deciders[winner].sub {
-			t.Fatalf("round %d: stored review %s by %s, want %s by %s", round, got.Status, wfShow(got.DecidedBy), deciders[winner].status, deciders[winner].sub)
+			t.Fatalf("round %d: stored review %s by %s, want %s by %s", round, got.Status, Show(got.DecidedBy), deciders[winner].status, deciders[winner].sub)
 		}
 		if pl := payloads[winner]; pl.Review == nil || pl.Review.Status != deciders[winner].status {
 			t.Errorf("round %d: winner payload %+v", round, pl)
@@ -1895,7 +1441,7 @@ func TestRaceApproveReview(t *testing.T) {
 		if len(pl.UserErrors) != 1 || pl.UserErrors[0].Code != "CONFLICT" || !slices.Equal(pl.UserErrors[0].Field, []string{"id"}) || pl.Review != nil {
 			t.Errorf("round %d: the loser (%s) got %+v (review returned: %v), want one CONFLICT on [id]", round, deciders[loser].as, pl.UserErrors, pl.Review != nil)
 		}
-		live, _ := wfLive(t, env, Owner)
+		live, _ := env.LiveContacts(Owner)
 		if deciders[winner].status == "APPROVED" && (live == nil || live.ID != r.Contact.ID) {
 			t.Errorf("round %d: live business contact %+v, want %s", round, live, r.Contact.ID)
 		}
@@ -1903,7 +1449,7 @@ func TestRaceApproveReview(t *testing.T) {
 			t.Errorf("round %d: the rejected revision went live", round)
 		}
 		// Deciding it again later is a settled review, not a race.
-		wfWantUserError(t, wfMutate(t, env, deciders[loser].as, deciders[loser].mutation, deciders[loser].vars(r.ID)), "PRECONDITION_FAILED", []string{"id"})
+		WantUserError(t, env.Mutate(deciders[loser].as, deciders[loser].mutation, deciders[loser].vars(r.ID)), "PRECONDITION_FAILED", []string{"id"})
 	}
 }
 
@@ -1911,7 +1457,7 @@ func TestRaceApproveReview(t *testing.T) {
 // succeed (no "database is locked"), and none is lost.
 func TestRaceMixedMutations(t *testing.T) {
 	t.Parallel()
-	env := wfNewEnv(t)
+	env := NewEnv(t)
 	type req struct {
 		as       Persona
 		mutation string
@@ -1926,16 +1472,16 @@ func TestRaceMixedMutations(t *testing.T) {
 		baseProducts[p] = env.CreateProduct(p, "Base "+tag, baseGroups[p])
 		for i := 0; i < 3; i++ {
 			reqs = append(reqs,
-				req{p, wfCreateGroupM, map[string]any{"in": GroupInput(fmt.Sprintf("New %s %d", tag, i))}},
-				req{p, wfUpdateGroupM, map[string]any{"id": baseGroups[p], "in": GroupInput(fmt.Sprintf("Edited %s %d", tag, i))}},
-				req{p, wfCreateProductM, map[string]any{"in": map[string]any{"name": fmt.Sprintf("New %s %d", tag, i), "afterSalesGroupID": baseGroups[p]}}},
-				req{p, wfUpdateProductM, map[string]any{"id": baseProducts[p], "in": map[string]any{"summary": fmt.Sprintf("Edit %d", i)}}},
+				req{p, CreateGroupM, map[string]any{"in": GroupInput(fmt.Sprintf("New %s %d", tag, i))}},
+				req{p, UpdateGroupM, map[string]any{"id": baseGroups[p], "in": GroupInput(fmt.Sprintf("Edited %s %d", tag, i))}},
+				req{p, CreateProductM, map[string]any{"in": map[string]any{"name": fmt.Sprintf("New %s %d", tag, i), "afterSalesGroupID": baseGroups[p]}}},
+				req{p, UpdateProductM, map[string]any{"id": baseProducts[p], "in": map[string]any{"summary": fmt.Sprintf("Edit %d", i)}}},
 			)
 		}
 		for i := 0; i < 2; i++ {
 			reqs = append(reqs,
-				req{p, wfSubmitBusinessM, map[string]any{"in": map[string]any{"contactName": "Contact", "phone": fmt.Sprintf("+86 10 6552 99%02d", i), "email": "c@" + tag + ".example"}}},
-				req{p, wfSubmitPreSalesM, map[string]any{"in": map[string]any{"phone": fmt.Sprintf("+86 21 6279 88%02d", i), "email": "s@" + tag + ".example", "contactAddress": "Road " + tag}}},
+				req{p, SubmitBusinessM, map[string]any{"in": map[string]any{"contactName": "Contact", "phone": fmt.Sprintf("+86 10 6552 99%02d", i), "email": "c@" + tag + ".example"}}},
+				req{p, SubmitPreSalesM, map[string]any{"in": map[string]any{"phone": fmt.Sprintf("+86 21 6279 88%02d", i), "email": "s@" + tag + ".example", "contactAddress": "Road " + tag}}},
 			)
 		}
 	}
@@ -1943,38 +1489,38 @@ func TestRaceMixedMutations(t *testing.T) {
 		t.Fatalf("%d requests, want 32", len(reqs))
 	}
 	results := make([]Result, len(reqs))
-	gated := wfGated(env, t, len(reqs))
-	wfAtOnce(len(reqs), func(i int) {
+	gated := env.Gated(t, len(reqs))
+	AtOnce(len(reqs), func(i int) {
 		results[i] = gated.Do(reqs[i].as, reqs[i].mutation, reqs[i].vars)
 	})
-	wfCheckGate(t, gated)
+	gated.CheckGate()
 	for i, r := range results {
 		for _, e := range r.Errors {
 			if strings.Contains(strings.ToLower(e.Message), "database is locked") {
 				t.Errorf("request %d: %q", i, e.Message)
 			}
 		}
-		pl, err := wfDecode(r)
+		pl, err := DecodePayload(r)
 		if err != nil {
 			t.Errorf("request %d (%s): %v", i, reqs[i].as, err)
 			continue
 		}
-		if len(pl.UserErrors) > 0 || pl.empty() {
+		if len(pl.UserErrors) > 0 || pl.Empty() {
 			t.Errorf("request %d (%s): userErrors %+v", i, reqs[i].as, pl.UserErrors)
 		}
 	}
 
 	// Nothing was lost: every create, every version bump, every revision.
-	ctx := wfSys()
+	ctx := Sys()
 	for _, p := range []Persona{Owner, OtherSeller} {
-		sellerID := wfSellerInt(t, map[Persona]string{Owner: env.OwnerSellerID, OtherSeller: env.OtherSellerID}[p])
+		sellerID := SellerInt(t, map[Persona]string{Owner: env.OwnerSellerID, OtherSeller: env.OtherSellerID}[p])
 		if n, err := env.Client.CustomerServiceGroup.Query().Where(customerservicegroup.SellerID(sellerID)).Count(ctx); err != nil || n != 4 {
 			t.Errorf("%s groups = %d (%v), want 4", p, n, err)
 		}
 		if n, err := env.Client.Product.Query().Where(product.SellerID(sellerID)).Count(ctx); err != nil || n != 4 {
 			t.Errorf("%s products = %d (%v), want 4", p, n, err)
 		}
-		if g := wfGetGroup(t, env, p, baseGroups[p]); g == nil || g.Version != 4 {
+		if g := env.GetGroup(p, baseGroups[p]); g == nil || g.Version != 4 {
 			t.Errorf("%s base group = %+v, want version 4 after 3 updates", p, g)
 		}
 		var out struct{ Node struct{ Version int } }

@@ -1,0 +1,10 @@
+package graph
+
+import "net/http"
+
+// NewHandlerWithoutService builds the handler over resolvers that have no
+// service, so that every mutation dereferences a nil *service.Service: the
+// external tests' way to make a resolver panic (TestPanicAnswersInternal).
+func NewHandlerWithoutService(cfg HandlerConfig) http.Handler {
+	return newHandler(cfg, &Resolver{client: cfg.Client})
+}
