@@ -17,6 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"servicesupport/database"
+	"servicesupport/database/dbtest"
 )
 
 // TestGeneratedCodeIsCurrent regenerates the code in a copy of the
@@ -184,10 +187,16 @@ var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0
 
 // TestDevModeStart starts the real binary the way a new user does (no
 // AUTH_JWT_SECRET) and follows what it prints: GraphiQL, the tokens and the
-// product page query must all work as printed.
+// product page query must all work as printed. On SQLite it uses the
+// default database in the data folder, as a new user does; on PostgreSQL
+// (TEST_DATABASE_URL) an empty database, which it migrates and seeds.
 func TestDevModeStart(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, filepath.Join(t.TempDir(), "data"))
+	var env []string
+	if dbtest.Dialect() == database.Postgres {
+		env = append(env, "DATABASE_URL="+dbtest.EmptyURL(t))
+	}
+	srv := startServer(t, filepath.Join(t.TempDir(), "data"), env...)
 	inQuery := false
 	banner := srv.readUntil(t, 60*time.Second, "the product page query", func(line string) bool {
 		if strings.HasPrefix(line, "query ProductPage") {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,14 +13,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"servicesupport/auth"
 )
 
-// The harness that runs the real server binary: TestNoAcknowledgedWriteLost
-// and TestDevModeStart share it.
+// The harness that runs the real server binary, shared by every test that
+// starts one (the crash, shutdown, dev-mode, migration and instance tests).
+// Servers run on the database under test (see dbtest): a SQLite file by
+// default, a PostgreSQL database when TEST_DATABASE_URL is set.
 
 // TestMain removes the server binary, once every test is done with it.
 func TestMain(m *testing.M) {
@@ -75,14 +81,23 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// serverSettings are the environment variables the server reads: a
+// server under test gets only those the test gives it.
+var serverSettings = []string{
+	"ADDR", "DATA_DIR", "DATABASE_URL", "AUTH_JWT_SECRET", "CORS_ALLOWED_ORIGINS",
+	"GRAPHQL_INTROSPECTION", "GRAPHIQL", "ALLOWED_OPERATIONS", "REQUEST_TIMEOUT",
+	"LOG_FORMAT", "DB_MAX_OPEN_CONNS", "DB_MAX_IDLE_CONNS", "DB_CONN_MAX_LIFETIME",
+	"MIGRATE_ON_START",
+}
+
 // serverEnv is the environment of a server: this one without the server's
 // own settings, plus a data folder, an address and extra ("NAME=value").
-// Without AUTH_JWT_SECRET among extra, the server starts in dev mode.
+// Without AUTH_JWT_SECRET among extra, the server starts in dev mode;
+// without DATABASE_URL, it uses the SQLite file in its data folder.
 func serverEnv(dataDir, addr string, extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		switch name, _, _ := strings.Cut(kv, "="); name {
-		case "AUTH_JWT_SECRET", "DATABASE_URL", "DATA_DIR", "ADDR", "GRAPHQL_INTROSPECTION", "CORS_ALLOWED_ORIGINS":
+		if name, _, _ := strings.Cut(kv, "="); slices.Contains(serverSettings, name) {
 			continue
 		}
 		env = append(env, kv)
@@ -305,4 +320,74 @@ func postGraphQL(ctx context.Context, client *http.Client, url, token, query str
 		return fmt.Errorf("decoding %.1000s: %w", raw, err)
 	}
 	return nil
+}
+
+// serverSecret signs the tokens of servers started outside dev mode.
+const serverSecret = "server-test-secret-of-at-least-32-bytes!"
+
+// serverToken mints a token that servers started by startAPIServer accept.
+func serverToken(t *testing.T, sub, role, account string) string {
+	t.Helper()
+	tok, err := auth.Mint([]byte(serverSecret), sub, role, account, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// startAPIServer starts the binary outside dev mode (AUTH_JWT_SECRET is
+// serverSecret) on the database at dbURL, a dbtest URL, with extraEnv, and
+// waits until it answers GraphQL.
+func startAPIServer(t *testing.T, dataDir, dbURL string, extraEnv ...string) *server {
+	t.Helper()
+	s := startServer(t, dataDir, apiServerEnv(dbURL, extraEnv...)...)
+	s.waitAPI(t, 60*time.Second)
+	return s
+}
+
+// apiServerEnv is the extra environment of a server outside dev mode on
+// dbURL.
+func apiServerEnv(dbURL string, extraEnv ...string) []string {
+	return append([]string{"AUTH_JWT_SECRET=" + serverSecret, "DATABASE_URL=" + dbURL}, extraEnv...)
+}
+
+// waitAPI waits until the server answers an anonymous GraphQL query.
+func (s *server) waitAPI(t *testing.T, timeout time.Duration) {
+	t.Helper()
+	s.waitReady(t, timeout, func() error {
+		var out struct {
+			Viewer struct{ Role string }
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := postData(ctx, http.DefaultClient, s.url("/graphql"), "", `{ viewer { role } }`, nil, &out); err != nil {
+			return err
+		}
+		if out.Viewer.Role != "ANONYMOUS" {
+			return fmt.Errorf("viewer role %q, want ANONYMOUS", out.Viewer.Role)
+		}
+		return nil
+	})
+}
+
+// postData posts one GraphQL operation and decodes its data into out; an
+// HTTP error, a non-200 status or any GraphQL error is an error.
+func postData(ctx context.Context, client *http.Client, url, token, query string, vars map[string]any, out any) error {
+	var r struct {
+		Data   json.RawMessage
+		Errors []struct {
+			Message    string
+			Extensions struct{ Code string }
+		}
+	}
+	if err := postGraphQL(ctx, client, url, token, query, vars, &r); err != nil {
+		return err
+	}
+	if len(r.Errors) > 0 {
+		return fmt.Errorf("%s (%s)", r.Errors[0].Message, r.Errors[0].Extensions.Code)
+	}
+	if len(r.Data) == 0 {
+		return errors.New("no data")
+	}
+	return json.Unmarshal(r.Data, out)
 }

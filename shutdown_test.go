@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"servicesupport/database/dbtest"
 )
 
 // TestGracefulShutdownFinishesInFlight sends SIGTERM while a request is
@@ -17,7 +19,7 @@ import (
 // exits, and refuses new connections meanwhile.
 func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	t.Parallel()
-	s := crashStartServer(t, t.TempDir())
+	s := startAPIServer(t, t.TempDir(), dbtest.URL(t))
 
 	conn, err := net.Dial("tcp", s.addr)
 	if err != nil {
