@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -151,7 +152,8 @@ func loadSettings(name string, args []string, extra func(*flag.FlagSet)) (settin
 	if s.secret == "" {
 		s.secret = os.Getenv("AUTH_JWT_SECRET")
 	}
-	if s.secret == "" {
+	// migrate serves nothing and needs no secret (nor a dev-mode one).
+	if s.secret == "" && name != "migrate" {
 		s.devMode = true
 		secret, err := auth.LoadOrCreateSecret(filepath.Join(s.dataDir, "jwt-secret"))
 		if err != nil {
@@ -202,12 +204,18 @@ func migrateOnly(args []string) error {
 		return err
 	}
 	defer db.SQL.Close()
-	if err := db.Migrate(context.Background()); err != nil {
+	n, err := db.MigrateCount(context.Background())
+	if err != nil {
 		return err
 	}
 	applied, err := db.AppliedMigrations(context.Background())
 	if err != nil {
 		return err
+	}
+	if n == 0 {
+		fmt.Print("no migration to apply; ")
+	} else {
+		fmt.Printf("applied %d migration(s); ", n)
 	}
 	fmt.Printf("database at migration %s (%d applied)\n", applied[len(applied)-1], len(applied))
 	return nil
@@ -262,6 +270,15 @@ func serve(s settings) error {
 			return err
 		}
 	}
+	ready, err := readiness(ctx, db, log)
+	if err != nil {
+		return err
+	}
+	if s.devMode {
+		if err := ready(ctx); err != nil {
+			return fmt.Errorf("dev mode: %w", err)
+		}
+	}
 	var allowed map[string]string
 	if s.allowedOperations != "" {
 		if allowed, err = graph.LoadAllowList(s.allowedOperations); err != nil {
@@ -285,7 +302,7 @@ func serve(s settings) error {
 			AllowedOrigins:    s.origins,
 			Logger:            log,
 			Metrics:           telemetry.NewMetrics(db.SQL),
-			Ready:             db.SQL.PingContext,
+			Ready:             ready,
 			GraphiQL:          s.graphiql,
 			GraphiQLQuery:     pageQuery,
 			AllowedOperations: allowed,
@@ -311,6 +328,40 @@ func serve(s settings) error {
 		return err
 	}
 	return nil
+}
+
+// readiness returns the /readyz check: the database answers, and has
+// every migration this build needs. With MIGRATE_ON_START=false a server
+// may start before `servicesupport migrate` has run (a rolling deploy); it
+// then stays unready, so a load balancer sends it nothing it would answer
+// with an error, and turns ready once the migrations are in.
+func readiness(ctx context.Context, db *database.DB, log *slog.Logger) (func(context.Context) error, error) {
+	pending, err := db.Pending(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(pending) > 0 {
+		log.Warn("migrations pending: not ready until `servicesupport migrate` applies them", "pending", pending)
+	}
+	var migrated atomic.Bool
+	migrated.Store(len(pending) == 0)
+	return func(ctx context.Context) error {
+		if err := db.SQL.PingContext(ctx); err != nil {
+			return err
+		}
+		if migrated.Load() {
+			return nil
+		}
+		pending, err := db.Pending(ctx)
+		if err != nil {
+			return err
+		}
+		if len(pending) > 0 {
+			return fmt.Errorf("%d migration(s) pending: run `servicesupport migrate`", len(pending))
+		}
+		migrated.Store(true)
+		return nil
+	}, nil
 }
 
 // newLogger logs text in dev mode and JSON otherwise, unless format says.

@@ -61,25 +61,24 @@ func Migrations(dialectName string) (migrate.Dir, error) {
 // transaction). A database created by a build from before versioned
 // migrations (tables, but no revisions) is taken as being at the baseline.
 func (db *DB) Migrate(ctx context.Context) error {
-	dir, err := Migrations(db.Dialect)
+	_, err := db.MigrateCount(ctx)
+	return err
+}
+
+// MigrateCount is Migrate, and says how many migrations it applied.
+func (db *DB) MigrateCount(ctx context.Context) (applied int, err error) {
+	files, err := migrationFiles(db.Dialect)
 	if err != nil {
-		return err
-	}
-	files, err := dir.Files()
-	if err != nil {
-		return err
-	}
-	if len(files) == 0 {
-		return errors.New("no migrations")
+		return 0, err
 	}
 	conn, err := db.SQL.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("migrating: %w", err)
+		return 0, fmt.Errorf("migrating: %w", err)
 	}
 	defer conn.Close()
 	if db.Dialect == Postgres {
 		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
-			return fmt.Errorf("migrating: taking the migration lock: %w", err)
+			return 0, fmt.Errorf("migrating: taking the migration lock: %w", err)
 		}
 		defer func() {
 			// A fresh context: the lock must go even when ctx is done (it
@@ -98,34 +97,72 @@ func (db *DB) Migrate(ctx context.Context) error {
 	// migration leaves nothing half-done.
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("migrating: %w", err)
+		return 0, fmt.Errorf("migrating: %w", err)
 	}
 	defer tx.Rollback()
-	if err := db.applyPending(ctx, tx, files); err != nil {
-		return fmt.Errorf("migrating: %w", err)
+	if applied, err = db.applyPending(ctx, tx, files); err != nil {
+		return 0, fmt.Errorf("migrating: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("migrating: committing: %w", err)
+		return 0, fmt.Errorf("migrating: committing: %w", err)
 	}
-	return nil
+	return applied, nil
 }
 
-// applyPending applies, in tx, each file the database has not recorded.
-func (db *DB) applyPending(ctx context.Context, tx *sql.Tx, files []migrate.File) error {
+// migrationFiles lists a dialect's migrations, oldest first.
+func migrationFiles(dialectName string) ([]migrate.File, error) {
+	dir, err := Migrations(dialectName)
+	if err != nil {
+		return nil, err
+	}
+	files, err := dir.Files()
+	if err == nil && len(files) == 0 {
+		err = errors.New("no migrations")
+	}
+	return files, err
+}
+
+// Pending lists the migrations of this build that the database has not
+// applied (all of them when it has none).
+func (db *DB) Pending(ctx context.Context) ([]string, error) {
+	files, err := migrationFiles(db.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	applied := map[string]bool{}
+	if vs, err := db.AppliedMigrations(ctx); err == nil {
+		for _, v := range vs {
+			applied[v] = true
+		}
+	} else if ok, terr := db.hasTable(ctx, db.SQL, revisionsTable); terr != nil || ok {
+		return nil, errors.Join(err, terr)
+	}
+	var pending []string
+	for _, f := range files {
+		if !applied[f.Version()] {
+			pending = append(pending, f.Version())
+		}
+	}
+	return pending, nil
+}
+
+// applyPending applies, in tx, each file the database has not recorded,
+// and says how many it applied.
+func (db *DB) applyPending(ctx context.Context, tx *sql.Tx, files []migrate.File) (int, error) {
 	applied, err := db.revisions(ctx, tx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if len(applied) == 0 {
 		legacy, err := db.hasTable(ctx, tx, "sellers")
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if legacy {
 			// Created by Schema.Create before versioned migrations: its
 			// schema is the baseline's, which must not run again.
 			if err := db.record(ctx, tx, files[0]); err != nil {
-				return err
+				return 0, err
 			}
 			applied[files[0].Version()] = true
 		}
@@ -135,30 +172,32 @@ func (db *DB) applyPending(ctx context.Context, tx *sql.Tx, files []migrate.File
 		// foreign keys cannot be switched off inside a transaction, so their
 		// checks wait for the commit, when the rebuilt tables are in place.
 		if _, err := tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {
-			return err
+			return 0, err
 		}
 	}
+	n := 0
 	for _, f := range files {
 		if applied[f.Version()] {
 			continue
 		}
 		stmts, err := f.Stmts()
 		if err != nil {
-			return fmt.Errorf("%s: %w", f.Name(), err)
+			return 0, fmt.Errorf("%s: %w", f.Name(), err)
 		}
 		for _, stmt := range stmts {
 			if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(stmt)), "PRAGMA FOREIGN_KEYS") {
 				continue // see defer_foreign_keys above
 			}
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("%s: %w", f.Name(), err)
+				return 0, fmt.Errorf("%s: %w", f.Name(), err)
 			}
 		}
 		if err := db.record(ctx, tx, f); err != nil {
-			return err
+			return 0, err
 		}
+		n++
 	}
-	return nil
+	return n, nil
 }
 
 // revisions creates the revisions table if needed and returns the versions
@@ -195,13 +234,15 @@ func (db *DB) record(ctx context.Context, tx *sql.Tx, f migrate.File) error {
 }
 
 // hasTable reports whether the database has a table of that name.
-func (db *DB) hasTable(ctx context.Context, tx *sql.Tx, name string) (bool, error) {
-	q := "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+func (db *DB) hasTable(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, name string) (bool, error) {
+	query := "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
 	if db.Dialect == Postgres {
-		q = "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
+		query = "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
 	}
 	var n int
-	err := tx.QueryRowContext(ctx, q, name).Scan(&n)
+	err := q.QueryRowContext(ctx, query, name).Scan(&n)
 	return n > 0, err
 }
 

@@ -158,7 +158,8 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	return metrics.Middleware(log, recoverHTTP(log, h))
 }
 
-// ready answers /readyz: 200 when the database answers, else 503.
+// ready answers /readyz: 200 when check passes (the database answers and is
+// migrated), else 503.
 func ready(check func(context.Context) error, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if check != nil {
@@ -166,7 +167,7 @@ func ready(check func(context.Context) error, log *slog.Logger) http.HandlerFunc
 			defer cancel()
 			if err := check(ctx); err != nil {
 				log.WarnContext(ctx, "not ready", "err", err)
-				http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+				http.Error(w, "not ready", http.StatusServiceUnavailable)
 				return
 			}
 		}
