@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"servicesupport/database"
+	"servicesupport/database/dbtest"
 )
 
 // UserError is a payload's userErrors entry.
@@ -439,9 +442,14 @@ func Show(s *string) string {
 // Str returns a pointer to s.
 func Str(s string) *string { return &s }
 
-// Within reports whether ts lies in [from, to], to the microsecond:
-// PostgreSQL keeps microseconds, so a time stored a few nanoseconds after
+// Within reports whether ts lies in [from, to] to the precision of the
+// database's clock, which stamps submissions and decisions: microseconds on
+// PostgreSQL, milliseconds on SQLite (hooks.Now). A time stamped just after
 // from may read back before it.
 func Within(ts, from, to time.Time) bool {
-	return !ts.Before(from.Truncate(time.Microsecond)) && !ts.After(to.Truncate(time.Microsecond).Add(time.Microsecond))
+	p := time.Microsecond
+	if dbtest.Dialect() == database.SQLite {
+		p = time.Millisecond
+	}
+	return !ts.Before(from.Truncate(p)) && !ts.After(to.Truncate(p).Add(p))
 }
