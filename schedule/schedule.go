@@ -1,5 +1,8 @@
 // Package schedule holds after-sales service times: weekdays, HH:MM ranges,
-// the marketplace service policy, open-now checks and review due dates.
+// the one schedule model that the old and the new GraphQL fields share
+// (Schedule: weekly hours, closures and zone; see week.go and open.go), the
+// marketplace service policy, open-now and next open/close computations, and
+// review due dates.
 //
 // The functions here are pure and never touch the database, so the resolvers,
 // the validation layer and the tests all share one definition of "open",
@@ -159,37 +162,24 @@ func Minutes(r TimeRange) (start, end int, err error) {
 }
 
 // MeetsPolicy reports whether a group serving on days with the same hours
-// every day meets the marketplace policy: at least 5 distinct weekdays and at
-// least 8 hours a day. Any invalid day or range (bad format, start >= end)
-// makes it false, because a schedule we cannot read cannot be vouched for.
-// Overlapping ranges count their shared minutes once, so overlap never
-// inflates the total.
+// every day (the old serviceDays + serviceHours) meets the marketplace
+// policy; it is Week.MeetsPolicy of FromServiceTimes(days, hours). Any
+// invalid day or range (bad format, start >= end: the old fields have no
+// overnight ranges) makes it false, because a schedule we cannot read cannot
+// be vouched for. Overlapping ranges count their shared minutes once.
 func MeetsPolicy(days []Weekday, hours []TimeRange) bool {
-	seen := map[Weekday]bool{}
 	for _, d := range days {
 		if !d.Valid() {
 			return false
 		}
-		seen[d] = true
 	}
-	if len(seen) < PolicyMinDays {
-		return false
-	}
-	var covered [MinutesPerDay]bool
-	total := 0
 	for _, r := range hours {
 		start, end, err := Minutes(r)
 		if err != nil || start >= end {
 			return false
 		}
-		for m := start; m < end; m++ {
-			if !covered[m] {
-				covered[m] = true
-				total++
-			}
-		}
 	}
-	return total >= PolicyMinMinutes
+	return FromServiceTimes(days, hours).MeetsPolicy()
 }
 
 // zones caches loaded locations by name: openNow is computed for every group
@@ -251,36 +241,13 @@ func zoneNameShape(name string) bool {
 	return partLen > 0
 }
 
-// OpenAt reports whether a group serving on days during hours in zone is open
-// at instant t: t's local weekday (in zone) is a service day and its local
-// minute of day m satisfies start <= m < end for some range. An unknown zone
-// or an unreadable range never counts as open, because showing "open" wrongly
-// is worse than showing "closed".
+// OpenAt reports whether a group serving on days during hours (the old
+// serviceDays + serviceHours) in zone is open at instant t: Schedule.OpenAt
+// of FromServiceTimes(days, hours). An unknown zone or an unreadable range
+// never counts as open, because showing "open" wrongly is worse than showing
+// "closed".
 func OpenAt(t time.Time, days []Weekday, hours []TimeRange, zone string) bool {
-	loc, err := LoadZone(zone)
-	if err != nil {
-		return false
-	}
-	local := t.In(loc)
-	today := WeekdayOf(local.Weekday())
-	served := false
-	for _, d := range days {
-		if d == today {
-			served = true
-			break
-		}
-	}
-	if !served {
-		return false
-	}
-	m := local.Hour()*60 + local.Minute()
-	for _, r := range hours {
-		start, end, err := Minutes(r)
-		if err == nil && start <= m && m < end {
-			return true
-		}
-	}
-	return false
+	return Schedule{Week: FromServiceTimes(days, hours), Zone: zone}.OpenAt(t)
 }
 
 // ReviewWorkingDays is how many working days (Monday–Friday) a review may take.
