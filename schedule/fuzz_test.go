@@ -116,6 +116,9 @@ func decodeCase(data []byte) (schedule.Schedule, time.Time) {
 	// before, where off-by-one mistakes live.
 	if b := r.byte(); b%2 == 0 && len(s.Week) > 0 {
 		d := s.Week[int(r.byte())%len(s.Week)]
+		if len(d.Hours) == 0 { // the duplicate entry may have none
+			d = s.Week[0]
+		}
 		h := d.Hours[int(r.byte())%len(d.Hours)]
 		clock := h.Start
 		if b%4 == 0 {

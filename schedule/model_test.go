@@ -607,3 +607,49 @@ func TestScheduleJSON(t *testing.T) {
 		t.Errorf("null hours = %+v, %v", c, err)
 	}
 }
+
+// Instants far from today, and schedules full of junk, must neither panic
+// nor loop.
+func TestExtremes(t *testing.T) {
+	s := schedule.Schedule{
+		Week:     append(wk("* 00:00-24:00 22:00-02:00 24:00-01:00 x-y 09:00-09:00"), schedule.DayHours{Day: "FUNDAY", Hours: nine}),
+		Closures: append(cl("0001-01-01; 9999-12-31 20:00-04:00; 2025-13-45"), schedule.Closure{Date: "2025-01-06", Hours: hours("25:00", "26:00")}),
+		Zone:     "America/New_York",
+	}
+	for _, at := range []time.Time{{}, time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1883, 11, 18, 17, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 0, 0, 0, time.UTC), time.Date(2025, 1, 6, 12, 0, 0, 0, time.UTC)} {
+		st, err := s.StatusAt(at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Open != s.OpenAt(at) {
+			t.Errorf("%v: StatusAt.Open = %v, OpenAt = %v", at, st.Open, s.OpenAt(at))
+		}
+		if _, err := s.Today(at); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Periods(at, at.Add(24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The closure of 2025-01-06 has only unreadable ranges: closed that day.
+	if at := utc("2025-01-06T17:00:00Z"); s.OpenAt(at) {
+		t.Errorf("open on a closure whose ranges are all unreadable")
+	}
+}
+
+// BenchmarkStatusAt is the product page's cost per group: a two-shift week
+// with a night shift and a few closures, in a zone with DST.
+func BenchmarkStatusAt(b *testing.B) {
+	s := schedule.Schedule{
+		Week:     wk("MONDAY 09:00-12:00 13:00-18:00; TUESDAY 09:00-12:00 13:00-18:00; WEDNESDAY 09:00-12:00 13:00-18:00; THURSDAY 09:00-12:00 13:00-18:00; FRIDAY 09:00-12:00 13:00-18:00 22:00-06:00; SATURDAY 09:00-13:00"),
+		Closures: cl("2025-12-24 09:00-12:00; 2025-12-25; 2025-12-26; 2025-12-31 09:00-14:00; 2026-01-01"),
+		Zone:     "Europe/Berlin",
+	}
+	at := utc("2025-12-23T17:30:00Z")
+	for b.Loop() {
+		if _, err := s.StatusAt(at); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
