@@ -104,7 +104,7 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 		srv.Use(persistedQueries{extension.AutomaticPersistedQuery{Cache: store}})
 		srv.AroundOperations(store.share)
 	}
-	srv.Use(&shapeLimits{small: lru.New[bool](1000)})
+	srv.Use(&shapeLimits{small: lru.New[bool](1000), introspection: cfg.DevMode || cfg.Introspection})
 	srv.Use(extension.FixedComplexityLimit(complexityLimit))
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
@@ -195,10 +195,11 @@ func sellerOf(client *ent.Client) auth.SellerResolver {
 }
 
 // withDeadline cancels a request's context, and so its database work, after
-// d.
+// d. It also notes when the request arrived, before anything else reads
+// it: the review resolvers pass that time to the service (see arrival).
 func withDeadline(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), d)
+		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), arrivalKey{}, time.Now()), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

@@ -19,6 +19,7 @@ func init() {
 	// Operations refused before execution answer a 4xx status, as parse and
 	// validation errors do.
 	errcode.RegisterErrorType(codeQueryTooLarge, errcode.KindProtocol)
+	errcode.RegisterErrorType(codeIntrospectionDisabled, errcode.KindProtocol)
 	errcode.RegisterErrorType(CodeBadUserInput, errcode.KindProtocol)
 	errcode.RegisterErrorType("COMPLEXITY_LIMIT_EXCEEDED", errcode.KindProtocol)
 }

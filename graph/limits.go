@@ -85,7 +85,15 @@ type shapeLimits struct {
 	// small remembers documents already found within MaxFields, so the hot
 	// path (the same product-page query again and again) parses once.
 	small graphql.Cache[bool]
+	// introspection allows __schema and __type; without it an operation
+	// asking for them is refused before it runs (gqlgen itself would only
+	// fail the field, with an unclassified error).
+	introspection bool
 }
+
+// codeIntrospectionDisabled refuses an introspection query while
+// introspection is off.
+const codeIntrospectionDisabled = "INTROSPECTION_DISABLED"
 
 var _ interface {
 	graphql.HandlerExtension
@@ -130,7 +138,7 @@ type shape struct {
 }
 
 // MutateOperationContext implements graphql.OperationContextMutator.
-func (*shapeLimits) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {
+func (l *shapeLimits) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {
 	if op.Operation == nil {
 		return nil
 	}
@@ -141,7 +149,7 @@ func (*shapeLimits) MutateOperationContext(_ context.Context, op *graphql.Operat
 	if vars == nil {
 		vars = map[string]any{}
 	}
-	w := walker{vars: vars, fragments: map[string]shape{}}
+	w := walker{vars: vars, fragments: map[string]shape{}, noIntrospection: !l.introspection}
 	s := w.selections(op.Operation.SelectionSet)
 	switch {
 	case w.err != nil:
@@ -186,7 +194,9 @@ type walker struct {
 	defs ast.FragmentDefinitionList
 	// visiting guards against fragment cycles in such a document.
 	visiting map[string]bool
-	err      *gqlerror.Error
+	// noIntrospection refuses __schema and __type.
+	noIntrospection bool
+	err             *gqlerror.Error
 }
 
 // selections measures a selection set.
@@ -201,6 +211,12 @@ func (w *walker) selections(set ast.SelectionSet) shape {
 			// never touches the database; only its field count is bounded.
 			if strings.HasPrefix(sel.Name, "__") {
 				s.depth = 0
+			}
+			if w.noIntrospection && (sel.Name == "__schema" || sel.Name == "__type") && w.err == nil {
+				w.err = &gqlerror.Error{
+					Message:    "introspection is disabled on this server",
+					Extensions: map[string]any{"code": codeIntrospectionDisabled},
+				}
 			}
 			s.depth++
 			s.fields++

@@ -202,9 +202,23 @@ func TestIntrospectionAndSuggestions(t *testing.T) {
 				c.DevMode, c.Introspection = tc.dev, tc.introspection
 			}))
 			post := func(q string) string { return string(o.Post(Anonymous, q, nil).Body) }
-			schema := post(`{ __schema { queryType { name } } }`)
-			if got := strings.Contains(schema, `"queryType":{"name":"Query"}`); got != tc.wantSchema {
-				t.Errorf("introspection answered %s", schema)
+			for _, q := range []string{
+				`{ __schema { queryType { name } } }`,
+				`{ __type(name: "Product") { name } }`,
+				`query { ...f } fragment f on Query { __schema { queryType { name } } }`,
+			} {
+				a := o.Post(Anonymous, q, nil)
+				got := strings.Contains(string(a.Body), `"name":"Query"`) || strings.Contains(string(a.Body), `"name":"Product"`)
+				if got != tc.wantSchema {
+					t.Errorf("%s answered %s", q, a.Body)
+				}
+				// Refused before it runs, with a code: never INTERNAL.
+				if refused := strings.Contains(string(a.Body), `"code":"INTROSPECTION_DISABLED"`); refused == tc.wantSchema || (refused && (a.Status < 400 || strings.Contains(string(a.Body), `"data"`))) {
+					t.Errorf("%s: status %d, %s; want INTROSPECTION_DISABLED without data exactly when introspection is off", q, a.Status, a.Body)
+				}
+			}
+			if got := post(`{ __typename }`); !strings.Contains(got, `"__typename":"Query"`) {
+				t.Errorf("__typename answered %s", got)
 			}
 			typo := post(`{ prodcts { totalCount } }`)
 			if !strings.Contains(typo, "GRAPHQL_VALIDATION_FAILED") {

@@ -6,8 +6,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
-
 	"servicesupport/ent"
 	"servicesupport/service"
 )
@@ -18,14 +16,16 @@ type Resolver struct {
 	service *service.Service
 }
 
-// arrival is when the operation's request arrived: gqlgen's transports
-// stamp the moment they start reading it. The review workflow compares it
-// with decision times (CONFLICT or PRECONDITION_FAILED).
+// arrivalKey carries when the HTTP request reached the server.
+type arrivalKey struct{}
+
+// arrival is when the operation's request reached the server (noted by the
+// outermost middleware, withDeadline). The review resolvers pass it to the
+// service, which compares it with decision times on the database's clock
+// (CONFLICT or PRECONDITION_FAILED); it reads no request state itself.
 func arrival(ctx context.Context) time.Time {
-	if graphql.HasOperationContext(ctx) {
-		if t := graphql.GetOperationContext(ctx).Stats.Read.Start; !t.IsZero() {
-			return t
-		}
+	if t, ok := ctx.Value(arrivalKey{}).(time.Time); ok {
+		return t
 	}
 	return time.Now()
 }

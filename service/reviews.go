@@ -142,10 +142,16 @@ func (s *Service) decide(ctx context.Context, v *auth.Viewer, id int, arrived ti
 	return committed(decided, err)
 }
 
+// clockResolution is the coarsest step of the database's clock (SQLite's
+// is the millisecond): decisions within one step of a request's arrival
+// count as made at the same time.
+const clockResolution = time.Millisecond
+
 // notPending explains why a review that is no longer pending cannot be
-// decided: CONFLICT when it was decided after the request arrived.
+// decided: CONFLICT when it was decided after the request arrived (or
+// within the clock's resolution of it).
 func notPending(r *ent.Review, arrivedAt time.Time) error {
-	if r.DecidedAt != nil && !r.DecidedAt.Before(arrivedAt) {
+	if r.DecidedAt != nil && r.DecidedAt.After(arrivedAt.Add(-clockResolution)) {
 		return usererror.New(usererror.Conflict, field("id"),
 			"the review was %s by someone else while this request was running", r.Status)
 	}
