@@ -13,6 +13,7 @@ package graph_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -27,8 +28,21 @@ import (
 	"servicesupport/ent/review"
 )
 
-// raceDelay is how long slowDriver holds each statement of a transaction.
-const raceDelay = 5 * time.Millisecond
+// raceDelay is the longest slowDriver holds a statement of a transaction;
+// each waits a random part of it, and a transaction's first statement up
+// to 5 times as long, so that racing transactions start and finish in
+// varying orders across rounds.
+const raceDelay = 10 * time.Millisecond
+
+// statementDelay waits before one statement.
+func statementDelay(first *bool) {
+	d := time.Millisecond + rand.N(raceDelay)
+	if *first {
+		*first = false
+		d = rand.N(5 * raceDelay)
+	}
+	time.Sleep(d)
+}
 
 // slowDriver delays every statement inside a transaction: the windows
 // between a transaction's check and its write become wide enough that
@@ -40,19 +54,22 @@ func (d slowDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return slowTx{tx}, nil
+	return &slowTx{Tx: tx, first: true}, nil
 }
 
 // slowTx is a transaction of slowDriver.
-type slowTx struct{ dialect.Tx }
+type slowTx struct {
+	dialect.Tx
+	first bool
+}
 
-func (t slowTx) Exec(ctx context.Context, q string, args, v any) error {
-	time.Sleep(raceDelay)
+func (t *slowTx) Exec(ctx context.Context, q string, args, v any) error {
+	statementDelay(&t.first)
 	return t.Tx.Exec(ctx, q, args, v)
 }
 
-func (t slowTx) Query(ctx context.Context, q string, args, v any) error {
-	time.Sleep(raceDelay)
+func (t *slowTx) Query(ctx context.Context, q string, args, v any) error {
+	statementDelay(&t.first)
 	return t.Tx.Query(ctx, q, args, v)
 }
 
@@ -157,7 +174,7 @@ func TestRaceHideRemove(t *testing.T) {
 	t.Parallel()
 	env := newRaceEnv(t)
 	groupID := env.ReadyToRelease()
-	for round := range 4 {
+	for round := range 8 {
 		t.Run(fmt.Sprintf("hide vs remove %d", round), func(t *testing.T) {
 			id, _ := env.ProductIn(fmt.Sprintf("Hidden %d", round), groupID, "RELEASED")
 			pls := race(t, env.For(t), call(Owner, HideM, map[string]any{"id": id}), call(Owner, RemoveM, map[string]any{"id": id}))
