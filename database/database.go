@@ -5,6 +5,7 @@ package database
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -15,7 +16,7 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL, as database/sql driver "pgx"
-	_ "github.com/mattn/go-sqlite3"    // the embedded default driver
+	"github.com/mattn/go-sqlite3"      // the embedded default driver
 
 	"servicesupport/ent"
 )
@@ -152,11 +153,21 @@ func Connect(rawURL string, opts Options) (*DB, error) {
 	db.SQL.SetConnMaxLifetime(opts.ConnMaxLifetime)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := db.SQL.PingContext(ctx); err != nil {
-		db.SQL.Close()
-		return nil, fmt.Errorf("connecting to %s: %w", redact(rawURL), err)
+	for {
+		err := db.SQL.PingContext(ctx)
+		if err == nil {
+			return db, nil
+		}
+		// A new SQLite connection switches the file to WAL, which needs a
+		// lock SQLite does not wait for: when another process (an instance
+		// starting at the same time) is migrating a new file, try again.
+		var busy sqlite3.Error
+		if !errors.As(err, &busy) || busy.Code != sqlite3.ErrBusy || ctx.Err() != nil {
+			db.SQL.Close()
+			return nil, fmt.Errorf("connecting to %s: %w", redact(rawURL), err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	return db, nil
 }
 
 // IsPostgres reports whether a database URL names PostgreSQL.
