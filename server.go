@@ -422,7 +422,10 @@ func ProductPageQuery(productID int) string {
     summary
     seller { name }
     afterSalesGroup {
-      name phone email serviceDays serviceHours { start end } timeZone openNow
+      name phone email timeZone
+      openNow nextOpenAt nextCloseAt todayHours { start end }
+      weeklyHours { day hours { start end } }
+      closures { date name hours { start end } }
     }
     preSalesInfo { phone email }
   }

@@ -38,6 +38,10 @@ type CustomerServiceGroup struct {
 	ServiceDays []schedule.Weekday `json:"service_days,omitempty"`
 	// Daily service hours, sorted, in the group's time zone.
 	ServiceHours []schedule.TimeRange `json:"service_hours,omitempty"`
+	// Per-day service ranges, Monday first; a range ending before it starts runs past midnight.
+	WeeklyHours schedule.Week `json:"weekly_hours,omitempty"`
+	// Dated closures or special hours, by date, in the group's time zone.
+	Closures []schedule.Closure `json:"closures,omitempty"`
 	// IANA time zone of the service hours, e.g. Asia/Shanghai.
 	TimeZone string `json:"time_zone,omitempty"`
 	// Incremented on every change; pass it back to detect concurrent edits.
@@ -88,7 +92,7 @@ func (*CustomerServiceGroup) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case customerservicegroup.FieldServiceDays, customerservicegroup.FieldServiceHours:
+		case customerservicegroup.FieldServiceDays, customerservicegroup.FieldServiceHours, customerservicegroup.FieldWeeklyHours, customerservicegroup.FieldClosures:
 			values[i] = new([]byte)
 		case customerservicegroup.FieldID, customerservicegroup.FieldSellerID, customerservicegroup.FieldVersion:
 			values[i] = new(sql.NullInt64)
@@ -175,6 +179,22 @@ func (_m *CustomerServiceGroup) assignValues(columns []string, values []any) err
 					return fmt.Errorf("unmarshal field service_hours: %w", err)
 				}
 			}
+		case customerservicegroup.FieldWeeklyHours:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field weekly_hours", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.WeeklyHours); err != nil {
+					return fmt.Errorf("unmarshal field weekly_hours: %w", err)
+				}
+			}
+		case customerservicegroup.FieldClosures:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field closures", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Closures); err != nil {
+					return fmt.Errorf("unmarshal field closures: %w", err)
+				}
+			}
 		case customerservicegroup.FieldTimeZone:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field time_zone", values[i])
@@ -259,6 +279,12 @@ func (_m *CustomerServiceGroup) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("service_hours=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ServiceHours))
+	builder.WriteString(", ")
+	builder.WriteString("weekly_hours=")
+	builder.WriteString(fmt.Sprintf("%v", _m.WeeklyHours))
+	builder.WriteString(", ")
+	builder.WriteString("closures=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Closures))
 	builder.WriteString(", ")
 	builder.WriteString("time_zone=")
 	builder.WriteString(_m.TimeZone)

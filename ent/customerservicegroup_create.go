@@ -93,6 +93,18 @@ func (_c *CustomerServiceGroupCreate) SetServiceHours(v []schedule.TimeRange) *C
 	return _c
 }
 
+// SetWeeklyHours sets the "weekly_hours" field.
+func (_c *CustomerServiceGroupCreate) SetWeeklyHours(v schedule.Week) *CustomerServiceGroupCreate {
+	_c.mutation.SetWeeklyHours(v)
+	return _c
+}
+
+// SetClosures sets the "closures" field.
+func (_c *CustomerServiceGroupCreate) SetClosures(v []schedule.Closure) *CustomerServiceGroupCreate {
+	_c.mutation.SetClosures(v)
+	return _c
+}
+
 // SetTimeZone sets the "time_zone" field.
 func (_c *CustomerServiceGroupCreate) SetTimeZone(v string) *CustomerServiceGroupCreate {
 	_c.mutation.SetTimeZone(v)
@@ -286,6 +298,14 @@ func (_c *CustomerServiceGroupCreate) createSpec() (*CustomerServiceGroup, *sqlg
 	if value, ok := _c.mutation.ServiceHours(); ok {
 		_spec.SetField(customerservicegroup.FieldServiceHours, field.TypeJSON, value)
 		_node.ServiceHours = value
+	}
+	if value, ok := _c.mutation.WeeklyHours(); ok {
+		_spec.SetField(customerservicegroup.FieldWeeklyHours, field.TypeJSON, value)
+		_node.WeeklyHours = value
+	}
+	if value, ok := _c.mutation.Closures(); ok {
+		_spec.SetField(customerservicegroup.FieldClosures, field.TypeJSON, value)
+		_node.Closures = value
 	}
 	if value, ok := _c.mutation.TimeZone(); ok {
 		_spec.SetField(customerservicegroup.FieldTimeZone, field.TypeString, value)

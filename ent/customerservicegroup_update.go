@@ -118,6 +118,42 @@ func (_u *CustomerServiceGroupUpdate) AppendServiceHours(v []schedule.TimeRange)
 	return _u
 }
 
+// SetWeeklyHours sets the "weekly_hours" field.
+func (_u *CustomerServiceGroupUpdate) SetWeeklyHours(v schedule.Week) *CustomerServiceGroupUpdate {
+	_u.mutation.SetWeeklyHours(v)
+	return _u
+}
+
+// AppendWeeklyHours appends value to the "weekly_hours" field.
+func (_u *CustomerServiceGroupUpdate) AppendWeeklyHours(v schedule.Week) *CustomerServiceGroupUpdate {
+	_u.mutation.AppendWeeklyHours(v)
+	return _u
+}
+
+// ClearWeeklyHours clears the value of the "weekly_hours" field.
+func (_u *CustomerServiceGroupUpdate) ClearWeeklyHours() *CustomerServiceGroupUpdate {
+	_u.mutation.ClearWeeklyHours()
+	return _u
+}
+
+// SetClosures sets the "closures" field.
+func (_u *CustomerServiceGroupUpdate) SetClosures(v []schedule.Closure) *CustomerServiceGroupUpdate {
+	_u.mutation.SetClosures(v)
+	return _u
+}
+
+// AppendClosures appends value to the "closures" field.
+func (_u *CustomerServiceGroupUpdate) AppendClosures(v []schedule.Closure) *CustomerServiceGroupUpdate {
+	_u.mutation.AppendClosures(v)
+	return _u
+}
+
+// ClearClosures clears the value of the "closures" field.
+func (_u *CustomerServiceGroupUpdate) ClearClosures() *CustomerServiceGroupUpdate {
+	_u.mutation.ClearClosures()
+	return _u
+}
+
 // SetTimeZone sets the "time_zone" field.
 func (_u *CustomerServiceGroupUpdate) SetTimeZone(v string) *CustomerServiceGroupUpdate {
 	_u.mutation.SetTimeZone(v)
@@ -293,6 +329,28 @@ func (_u *CustomerServiceGroupUpdate) sqlSave(ctx context.Context) (_node int, e
 			sqljson.Append(u, customerservicegroup.FieldServiceHours, value)
 		})
 	}
+	if value, ok := _u.mutation.WeeklyHours(); ok {
+		_spec.SetField(customerservicegroup.FieldWeeklyHours, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedWeeklyHours(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, customerservicegroup.FieldWeeklyHours, value)
+		})
+	}
+	if _u.mutation.WeeklyHoursCleared() {
+		_spec.ClearField(customerservicegroup.FieldWeeklyHours, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Closures(); ok {
+		_spec.SetField(customerservicegroup.FieldClosures, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedClosures(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, customerservicegroup.FieldClosures, value)
+		})
+	}
+	if _u.mutation.ClosuresCleared() {
+		_spec.ClearField(customerservicegroup.FieldClosures, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.TimeZone(); ok {
 		_spec.SetField(customerservicegroup.FieldTimeZone, field.TypeString, value)
 	}
@@ -452,6 +510,42 @@ func (_u *CustomerServiceGroupUpdateOne) SetServiceHours(v []schedule.TimeRange)
 // AppendServiceHours appends value to the "service_hours" field.
 func (_u *CustomerServiceGroupUpdateOne) AppendServiceHours(v []schedule.TimeRange) *CustomerServiceGroupUpdateOne {
 	_u.mutation.AppendServiceHours(v)
+	return _u
+}
+
+// SetWeeklyHours sets the "weekly_hours" field.
+func (_u *CustomerServiceGroupUpdateOne) SetWeeklyHours(v schedule.Week) *CustomerServiceGroupUpdateOne {
+	_u.mutation.SetWeeklyHours(v)
+	return _u
+}
+
+// AppendWeeklyHours appends value to the "weekly_hours" field.
+func (_u *CustomerServiceGroupUpdateOne) AppendWeeklyHours(v schedule.Week) *CustomerServiceGroupUpdateOne {
+	_u.mutation.AppendWeeklyHours(v)
+	return _u
+}
+
+// ClearWeeklyHours clears the value of the "weekly_hours" field.
+func (_u *CustomerServiceGroupUpdateOne) ClearWeeklyHours() *CustomerServiceGroupUpdateOne {
+	_u.mutation.ClearWeeklyHours()
+	return _u
+}
+
+// SetClosures sets the "closures" field.
+func (_u *CustomerServiceGroupUpdateOne) SetClosures(v []schedule.Closure) *CustomerServiceGroupUpdateOne {
+	_u.mutation.SetClosures(v)
+	return _u
+}
+
+// AppendClosures appends value to the "closures" field.
+func (_u *CustomerServiceGroupUpdateOne) AppendClosures(v []schedule.Closure) *CustomerServiceGroupUpdateOne {
+	_u.mutation.AppendClosures(v)
+	return _u
+}
+
+// ClearClosures clears the value of the "closures" field.
+func (_u *CustomerServiceGroupUpdateOne) ClearClosures() *CustomerServiceGroupUpdateOne {
+	_u.mutation.ClearClosures()
 	return _u
 }
 
@@ -659,6 +753,28 @@ func (_u *CustomerServiceGroupUpdateOne) sqlSave(ctx context.Context) (_node *Cu
 		_spec.AddModifier(func(u *sql.UpdateBuilder) {
 			sqljson.Append(u, customerservicegroup.FieldServiceHours, value)
 		})
+	}
+	if value, ok := _u.mutation.WeeklyHours(); ok {
+		_spec.SetField(customerservicegroup.FieldWeeklyHours, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedWeeklyHours(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, customerservicegroup.FieldWeeklyHours, value)
+		})
+	}
+	if _u.mutation.WeeklyHoursCleared() {
+		_spec.ClearField(customerservicegroup.FieldWeeklyHours, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Closures(); ok {
+		_spec.SetField(customerservicegroup.FieldClosures, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedClosures(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, customerservicegroup.FieldClosures, value)
+		})
+	}
+	if _u.mutation.ClosuresCleared() {
+		_spec.ClearField(customerservicegroup.FieldClosures, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.TimeZone(); ok {
 		_spec.SetField(customerservicegroup.FieldTimeZone, field.TypeString, value)

@@ -61,6 +61,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			customerservicegroup.FieldEmail:        {Type: field.TypeString, Column: customerservicegroup.FieldEmail},
 			customerservicegroup.FieldServiceDays:  {Type: field.TypeJSON, Column: customerservicegroup.FieldServiceDays},
 			customerservicegroup.FieldServiceHours: {Type: field.TypeJSON, Column: customerservicegroup.FieldServiceHours},
+			customerservicegroup.FieldWeeklyHours:  {Type: field.TypeJSON, Column: customerservicegroup.FieldWeeklyHours},
+			customerservicegroup.FieldClosures:     {Type: field.TypeJSON, Column: customerservicegroup.FieldClosures},
 			customerservicegroup.FieldTimeZone:     {Type: field.TypeString, Column: customerservicegroup.FieldTimeZone},
 			customerservicegroup.FieldVersion:      {Type: field.TypeInt, Column: customerservicegroup.FieldVersion},
 		},
@@ -590,6 +592,16 @@ func (f *CustomerServiceGroupFilter) WhereServiceDays(p entql.BytesP) {
 // WhereServiceHours applies the entql json.RawMessage predicate on the service_hours field.
 func (f *CustomerServiceGroupFilter) WhereServiceHours(p entql.BytesP) {
 	f.Where(p.Field(customerservicegroup.FieldServiceHours))
+}
+
+// WhereWeeklyHours applies the entql json.RawMessage predicate on the weekly_hours field.
+func (f *CustomerServiceGroupFilter) WhereWeeklyHours(p entql.BytesP) {
+	f.Where(p.Field(customerservicegroup.FieldWeeklyHours))
+}
+
+// WhereClosures applies the entql json.RawMessage predicate on the closures field.
+func (f *CustomerServiceGroupFilter) WhereClosures(p entql.BytesP) {
+	f.Where(p.Field(customerservicegroup.FieldClosures))
 }
 
 // WhereTimeZone applies the entql string predicate on the time_zone field.

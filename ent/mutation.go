@@ -1117,6 +1117,10 @@ type CustomerServiceGroupMutation struct {
 	appendservice_days  []schedule.Weekday
 	service_hours       *[]schedule.TimeRange
 	appendservice_hours []schedule.TimeRange
+	weekly_hours        *schedule.Week
+	appendweekly_hours  schedule.Week
+	closures            *[]schedule.Closure
+	appendclosures      []schedule.Closure
 	time_zone           *string
 	version             *int
 	addversion          *int
@@ -1583,6 +1587,136 @@ func (m *CustomerServiceGroupMutation) ResetServiceHours() {
 	m.appendservice_hours = nil
 }
 
+// SetWeeklyHours sets the "weekly_hours" field.
+func (m *CustomerServiceGroupMutation) SetWeeklyHours(s schedule.Week) {
+	m.weekly_hours = &s
+	m.appendweekly_hours = nil
+}
+
+// WeeklyHours returns the value of the "weekly_hours" field in the mutation.
+func (m *CustomerServiceGroupMutation) WeeklyHours() (r schedule.Week, exists bool) {
+	v := m.weekly_hours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWeeklyHours returns the old "weekly_hours" field's value of the CustomerServiceGroup entity.
+// If the CustomerServiceGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerServiceGroupMutation) OldWeeklyHours(ctx context.Context) (v schedule.Week, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWeeklyHours is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWeeklyHours requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWeeklyHours: %w", err)
+	}
+	return oldValue.WeeklyHours, nil
+}
+
+// AppendWeeklyHours adds s to the "weekly_hours" field.
+func (m *CustomerServiceGroupMutation) AppendWeeklyHours(s schedule.Week) {
+	m.appendweekly_hours = append(m.appendweekly_hours, s...)
+}
+
+// AppendedWeeklyHours returns the list of values that were appended to the "weekly_hours" field in this mutation.
+func (m *CustomerServiceGroupMutation) AppendedWeeklyHours() (schedule.Week, bool) {
+	if len(m.appendweekly_hours) == 0 {
+		return nil, false
+	}
+	return m.appendweekly_hours, true
+}
+
+// ClearWeeklyHours clears the value of the "weekly_hours" field.
+func (m *CustomerServiceGroupMutation) ClearWeeklyHours() {
+	m.weekly_hours = nil
+	m.appendweekly_hours = nil
+	m.clearedFields[customerservicegroup.FieldWeeklyHours] = struct{}{}
+}
+
+// WeeklyHoursCleared returns if the "weekly_hours" field was cleared in this mutation.
+func (m *CustomerServiceGroupMutation) WeeklyHoursCleared() bool {
+	_, ok := m.clearedFields[customerservicegroup.FieldWeeklyHours]
+	return ok
+}
+
+// ResetWeeklyHours resets all changes to the "weekly_hours" field.
+func (m *CustomerServiceGroupMutation) ResetWeeklyHours() {
+	m.weekly_hours = nil
+	m.appendweekly_hours = nil
+	delete(m.clearedFields, customerservicegroup.FieldWeeklyHours)
+}
+
+// SetClosures sets the "closures" field.
+func (m *CustomerServiceGroupMutation) SetClosures(s []schedule.Closure) {
+	m.closures = &s
+	m.appendclosures = nil
+}
+
+// Closures returns the value of the "closures" field in the mutation.
+func (m *CustomerServiceGroupMutation) Closures() (r []schedule.Closure, exists bool) {
+	v := m.closures
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClosures returns the old "closures" field's value of the CustomerServiceGroup entity.
+// If the CustomerServiceGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerServiceGroupMutation) OldClosures(ctx context.Context) (v []schedule.Closure, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClosures is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClosures requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClosures: %w", err)
+	}
+	return oldValue.Closures, nil
+}
+
+// AppendClosures adds s to the "closures" field.
+func (m *CustomerServiceGroupMutation) AppendClosures(s []schedule.Closure) {
+	m.appendclosures = append(m.appendclosures, s...)
+}
+
+// AppendedClosures returns the list of values that were appended to the "closures" field in this mutation.
+func (m *CustomerServiceGroupMutation) AppendedClosures() ([]schedule.Closure, bool) {
+	if len(m.appendclosures) == 0 {
+		return nil, false
+	}
+	return m.appendclosures, true
+}
+
+// ClearClosures clears the value of the "closures" field.
+func (m *CustomerServiceGroupMutation) ClearClosures() {
+	m.closures = nil
+	m.appendclosures = nil
+	m.clearedFields[customerservicegroup.FieldClosures] = struct{}{}
+}
+
+// ClosuresCleared returns if the "closures" field was cleared in this mutation.
+func (m *CustomerServiceGroupMutation) ClosuresCleared() bool {
+	_, ok := m.clearedFields[customerservicegroup.FieldClosures]
+	return ok
+}
+
+// ResetClosures resets all changes to the "closures" field.
+func (m *CustomerServiceGroupMutation) ResetClosures() {
+	m.closures = nil
+	m.appendclosures = nil
+	delete(m.clearedFields, customerservicegroup.FieldClosures)
+}
+
 // SetTimeZone sets the "time_zone" field.
 func (m *CustomerServiceGroupMutation) SetTimeZone(s string) {
 	m.time_zone = &s
@@ -1790,7 +1924,7 @@ func (m *CustomerServiceGroupMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerServiceGroupMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, customerservicegroup.FieldCreatedAt)
 	}
@@ -1817,6 +1951,12 @@ func (m *CustomerServiceGroupMutation) Fields() []string {
 	}
 	if m.service_hours != nil {
 		fields = append(fields, customerservicegroup.FieldServiceHours)
+	}
+	if m.weekly_hours != nil {
+		fields = append(fields, customerservicegroup.FieldWeeklyHours)
+	}
+	if m.closures != nil {
+		fields = append(fields, customerservicegroup.FieldClosures)
 	}
 	if m.time_zone != nil {
 		fields = append(fields, customerservicegroup.FieldTimeZone)
@@ -1850,6 +1990,10 @@ func (m *CustomerServiceGroupMutation) Field(name string) (ent.Value, bool) {
 		return m.ServiceDays()
 	case customerservicegroup.FieldServiceHours:
 		return m.ServiceHours()
+	case customerservicegroup.FieldWeeklyHours:
+		return m.WeeklyHours()
+	case customerservicegroup.FieldClosures:
+		return m.Closures()
 	case customerservicegroup.FieldTimeZone:
 		return m.TimeZone()
 	case customerservicegroup.FieldVersion:
@@ -1881,6 +2025,10 @@ func (m *CustomerServiceGroupMutation) OldField(ctx context.Context, name string
 		return m.OldServiceDays(ctx)
 	case customerservicegroup.FieldServiceHours:
 		return m.OldServiceHours(ctx)
+	case customerservicegroup.FieldWeeklyHours:
+		return m.OldWeeklyHours(ctx)
+	case customerservicegroup.FieldClosures:
+		return m.OldClosures(ctx)
 	case customerservicegroup.FieldTimeZone:
 		return m.OldTimeZone(ctx)
 	case customerservicegroup.FieldVersion:
@@ -1957,6 +2105,20 @@ func (m *CustomerServiceGroupMutation) SetField(name string, value ent.Value) er
 		}
 		m.SetServiceHours(v)
 		return nil
+	case customerservicegroup.FieldWeeklyHours:
+		v, ok := value.(schedule.Week)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWeeklyHours(v)
+		return nil
+	case customerservicegroup.FieldClosures:
+		v, ok := value.([]schedule.Closure)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClosures(v)
+		return nil
 	case customerservicegroup.FieldTimeZone:
 		v, ok := value.(string)
 		if !ok {
@@ -2015,7 +2177,14 @@ func (m *CustomerServiceGroupMutation) AddField(name string, value ent.Value) er
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *CustomerServiceGroupMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(customerservicegroup.FieldWeeklyHours) {
+		fields = append(fields, customerservicegroup.FieldWeeklyHours)
+	}
+	if m.FieldCleared(customerservicegroup.FieldClosures) {
+		fields = append(fields, customerservicegroup.FieldClosures)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -2028,6 +2197,14 @@ func (m *CustomerServiceGroupMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *CustomerServiceGroupMutation) ClearField(name string) error {
+	switch name {
+	case customerservicegroup.FieldWeeklyHours:
+		m.ClearWeeklyHours()
+		return nil
+	case customerservicegroup.FieldClosures:
+		m.ClearClosures()
+		return nil
+	}
 	return fmt.Errorf("unknown CustomerServiceGroup nullable field %s", name)
 }
 
@@ -2061,6 +2238,12 @@ func (m *CustomerServiceGroupMutation) ResetField(name string) error {
 		return nil
 	case customerservicegroup.FieldServiceHours:
 		m.ResetServiceHours()
+		return nil
+	case customerservicegroup.FieldWeeklyHours:
+		m.ResetWeeklyHours()
+		return nil
+	case customerservicegroup.FieldClosures:
+		m.ResetClosures()
 		return nil
 	case customerservicegroup.FieldTimeZone:
 		m.ResetTimeZone()

@@ -51,6 +51,12 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Closure struct {
+		Date  func(childComplexity int) int
+		Hours func(childComplexity int) int
+		Name  func(childComplexity int) int
+	}
+
 	Contact struct {
 		ContactAddress func(childComplexity int) int
 		ContactName    func(childComplexity int) int
@@ -70,11 +76,14 @@ type ComplexityRoot struct {
 	}
 
 	CustomerServiceGroup struct {
+		Closures           func(childComplexity int) int
 		CreatedAt          func(childComplexity int) int
 		Email              func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		MeetsServicePolicy func(childComplexity int) int
 		Name               func(childComplexity int) int
+		NextCloseAt        func(childComplexity int) int
+		NextOpenAt         func(childComplexity int) int
 		OpenNow            func(childComplexity int) int
 		Phone              func(childComplexity int) int
 		Products           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput) int
@@ -82,13 +91,20 @@ type ComplexityRoot struct {
 		ServiceDays        func(childComplexity int) int
 		ServiceHours       func(childComplexity int) int
 		TimeZone           func(childComplexity int) int
+		TodayHours         func(childComplexity int) int
 		UpdatedAt          func(childComplexity int) int
 		Version            func(childComplexity int) int
+		WeeklyHours        func(childComplexity int) int
 	}
 
 	CustomerServiceGroupPayload struct {
 		CustomerServiceGroup func(childComplexity int) int
 		UserErrors           func(childComplexity int) int
+	}
+
+	DayHours struct {
+		Day   func(childComplexity int) int
+		Hours func(childComplexity int) int
 	}
 
 	DeletePayload struct {
@@ -257,6 +273,11 @@ type ComplexityRoot struct {
 type CustomerServiceGroupResolver interface {
 	OpenNow(ctx context.Context, obj *ent.CustomerServiceGroup) (bool, error)
 	MeetsServicePolicy(ctx context.Context, obj *ent.CustomerServiceGroup) (bool, error)
+	WeeklyHours(ctx context.Context, obj *ent.CustomerServiceGroup) ([]*schedule.DayHours, error)
+
+	NextOpenAt(ctx context.Context, obj *ent.CustomerServiceGroup) (*time.Time, error)
+	NextCloseAt(ctx context.Context, obj *ent.CustomerServiceGroup) (*time.Time, error)
+	TodayHours(ctx context.Context, obj *ent.CustomerServiceGroup) ([]*schedule.TimeRange, error)
 }
 type MutationResolver interface {
 	CreateSeller(ctx context.Context, input service.SellerInput) (*model.CreateSellerPayload, error)
@@ -308,6 +329,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Closure.date":
+		if e.ComplexityRoot.Closure.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Closure.Date(childComplexity), true
+	case "Closure.hours":
+		if e.ComplexityRoot.Closure.Hours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Closure.Hours(childComplexity), true
+	case "Closure.name":
+		if e.ComplexityRoot.Closure.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Closure.Name(childComplexity), true
 
 	case "Contact.contactAddress":
 		if e.ComplexityRoot.Contact.ContactAddress == nil {
@@ -383,6 +423,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateSellerPayload.UserErrors(childComplexity), true
 
+	case "CustomerServiceGroup.closures":
+		if e.ComplexityRoot.CustomerServiceGroup.Closures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerServiceGroup.Closures(childComplexity), true
 	case "CustomerServiceGroup.createdAt":
 		if e.ComplexityRoot.CustomerServiceGroup.CreatedAt == nil {
 			break
@@ -413,6 +459,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerServiceGroup.Name(childComplexity), true
+	case "CustomerServiceGroup.nextCloseAt":
+		if e.ComplexityRoot.CustomerServiceGroup.NextCloseAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerServiceGroup.NextCloseAt(childComplexity), true
+	case "CustomerServiceGroup.nextOpenAt":
+		if e.ComplexityRoot.CustomerServiceGroup.NextOpenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerServiceGroup.NextOpenAt(childComplexity), true
 	case "CustomerServiceGroup.openNow":
 		if e.ComplexityRoot.CustomerServiceGroup.OpenNow == nil {
 			break
@@ -460,6 +518,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerServiceGroup.TimeZone(childComplexity), true
+	case "CustomerServiceGroup.todayHours":
+		if e.ComplexityRoot.CustomerServiceGroup.TodayHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerServiceGroup.TodayHours(childComplexity), true
 	case "CustomerServiceGroup.updatedAt":
 		if e.ComplexityRoot.CustomerServiceGroup.UpdatedAt == nil {
 			break
@@ -472,6 +536,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerServiceGroup.Version(childComplexity), true
+	case "CustomerServiceGroup.weeklyHours":
+		if e.ComplexityRoot.CustomerServiceGroup.WeeklyHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerServiceGroup.WeeklyHours(childComplexity), true
 
 	case "CustomerServiceGroupPayload.customerServiceGroup":
 		if e.ComplexityRoot.CustomerServiceGroupPayload.CustomerServiceGroup == nil {
@@ -485,6 +555,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerServiceGroupPayload.UserErrors(childComplexity), true
+
+	case "DayHours.day":
+		if e.ComplexityRoot.DayHours.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayHours.Day(childComplexity), true
+	case "DayHours.hours":
+		if e.ComplexityRoot.DayHours.Hours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayHours.Hours(childComplexity), true
 
 	case "DeletePayload.deletedID":
 		if e.ComplexityRoot.DeletePayload.DeletedID == nil {
@@ -1201,11 +1284,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ClosureInput", ec.unmarshalInputClosureInput),
 			graphql.NewInputUnmarshaler("ContactOrder", ec.unmarshalInputContactOrder),
 			graphql.NewInputUnmarshaler("CreateProductInput", ec.unmarshalInputCreateProductInput),
 			graphql.NewInputUnmarshaler("CreateSellerInput", ec.unmarshalInputCreateSellerInput),
 			graphql.NewInputUnmarshaler("CustomerServiceGroupInput", ec.unmarshalInputCustomerServiceGroupInput),
 			graphql.NewInputUnmarshaler("CustomerServiceGroupOrder", ec.unmarshalInputCustomerServiceGroupOrder),
+			graphql.NewInputUnmarshaler("DayHoursInput", ec.unmarshalInputDayHoursInput),
 			graphql.NewInputUnmarshaler("ProductOrder", ec.unmarshalInputProductOrder),
 			graphql.NewInputUnmarshaler("ProductWhereInput", ec.unmarshalInputProductWhereInput),
 			graphql.NewInputUnmarshaler("ReviewOrder", ec.unmarshalInputReviewOrder),
@@ -1351,10 +1436,56 @@ extend type Seller {
 }
 
 extend type CustomerServiceGroup {
-  "Whether the group is within its service days and hours right now, in its time zone."
+  "Whether the group is open right now, in its time zone: its weekly hours, overnight ranges and closures."
   openNow: Boolean!
-  "Whether the group meets the marketplace policy: at least 8 hours a day on at least 5 days."
+  "Whether the group meets the marketplace policy: at least 5 days of the week with at least 8 hours each (an overnight range counts for the day it starts; closures do not count)."
   meetsServicePolicy: Boolean!
+  "The hours of each day of the week, Monday first; only days with hours. A range whose end is before its start runs past midnight into the next day."
+  weeklyHours: [DayHours!]!
+  "Dated closures and special hours, by date."
+  closures: [Closure!]!
+  "Null while the group is open; else the start of its next open period within 14 days (null if none)."
+  nextOpenAt: Time
+  "Null while the group is closed; else the end of the current open period (null when it does not end within 14 days)."
+  nextCloseAt: Time
+  "Today's hours in the group's time zone, closures applied (empty: closed today)."
+  todayHours: [TimeRange!]!
+}
+
+"One day of a group's week and its service hours."
+type DayHours {
+  "The day of the week."
+  day: Weekday!
+  "1–4 ranges sorted by start; a range whose end is before its start runs past midnight."
+  hours: [TimeRange!]!
+}
+
+"A dated exception to a group's week, in its time zone."
+type Closure {
+  "The date, YYYY-MM-DD."
+  date: String!
+  "What the closure is for, e.g. Spring Festival."
+  name: String
+  "The hours that replace the day's; empty: closed all day."
+  hours: [TimeRange!]!
+}
+
+"One day of a group's week and its service hours."
+input DayHoursInput {
+  "The day of the week; each day at most once."
+  day: Weekday!
+  "1–4 ranges sorted by start, not overlapping each other nor the previous day's spill-over; a range whose end is before its start runs past midnight (at most 24 h)."
+  hours: [TimeRangeInput!]!
+}
+
+"A dated exception to a group's week."
+input ClosureInput {
+  "The date, YYYY-MM-DD, in the group's time zone; each date at most once."
+  date: String!
+  "What the closure is for, at most 64 characters."
+  name: String
+  "The hours that replace the day's (as in weeklyHours); empty or left out: closed all day."
+  hours: [TimeRangeInput!]
 }
 
 extend type Product {
@@ -1483,10 +1614,14 @@ input CustomerServiceGroupInput {
   phone: String!
   "Email address."
   email: String!
-  "1–7 distinct days of the week."
-  serviceDays: [Weekday!]!
-  "1–4 daily ranges, sorted and not overlapping."
-  serviceHours: [TimeRangeInput!]!
+  "1–7 distinct days of the week, every one with serviceHours; or give weeklyHours instead."
+  serviceDays: [Weekday!]
+  "1–4 daily ranges, sorted and not overlapping, for every one of serviceDays."
+  serviceHours: [TimeRangeInput!]
+  "The hours of each day (instead of serviceDays and serviceHours, not with them)."
+  weeklyHours: [DayHoursInput!]
+  "Up to 50 dated closures or special hours, distinct dates; left out, an update keeps the group's closures ([] clears them)."
+  closures: [ClosureInput!]
   "IANA time zone, e.g. Asia/Shanghai."
   timeZone: String!
   "The version last read; when given and stale, the update answers CONFLICT instead of overwriting."
@@ -1604,6 +1739,18 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_Closure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_Closure_date(ctx, field)
+	case "name":
+		return ec.fieldContext_Closure_name(ctx, field)
+	case "hours":
+		return ec.fieldContext_Closure_hours(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Closure", field.Name)
+}
+
 func (ec *executionContext) childFields_Contact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1670,6 +1817,16 @@ func (ec *executionContext) childFields_CustomerServiceGroup(ctx context.Context
 		return ec.fieldContext_CustomerServiceGroup_openNow(ctx, field)
 	case "meetsServicePolicy":
 		return ec.fieldContext_CustomerServiceGroup_meetsServicePolicy(ctx, field)
+	case "weeklyHours":
+		return ec.fieldContext_CustomerServiceGroup_weeklyHours(ctx, field)
+	case "closures":
+		return ec.fieldContext_CustomerServiceGroup_closures(ctx, field)
+	case "nextOpenAt":
+		return ec.fieldContext_CustomerServiceGroup_nextOpenAt(ctx, field)
+	case "nextCloseAt":
+		return ec.fieldContext_CustomerServiceGroup_nextCloseAt(ctx, field)
+	case "todayHours":
+		return ec.fieldContext_CustomerServiceGroup_todayHours(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerServiceGroup", field.Name)
 }
@@ -1682,6 +1839,16 @@ func (ec *executionContext) childFields_CustomerServiceGroupPayload(ctx context.
 		return ec.fieldContext_CustomerServiceGroupPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerServiceGroupPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DayHours(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "day":
+		return ec.fieldContext_DayHours_day(ctx, field)
+	case "hours":
+		return ec.fieldContext_DayHours_hours(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DayHours", field.Name)
 }
 
 func (ec *executionContext) childFields_DeletePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2742,6 +2909,84 @@ func (ec *executionContext) field___Type_fields_args(ctx context.Context, rawArg
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _Closure_date(ctx context.Context, field graphql.CollectedField, obj *schedule.Closure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Closure_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Closure_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Closure", field, false, false, "String")
+}
+
+func (ec *executionContext) _Closure_name(ctx context.Context, field graphql.CollectedField, obj *schedule.Closure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Closure_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Closure_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Closure", field, false, false, "String")
+}
+
+func (ec *executionContext) _Closure_hours(ctx context.Context, field graphql.CollectedField, obj *schedule.Closure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Closure_hours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []schedule.TimeRange) graphql.Marshaler {
+			return ec.marshalNTimeRange2ᚕservicesupportᚋscheduleᚐTimeRangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Closure_hours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Closure",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeRange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Contact_id(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3415,6 +3660,148 @@ func (ec *executionContext) fieldContext_CustomerServiceGroup_meetsServicePolicy
 	return graphql.NewScalarFieldContext("CustomerServiceGroup", field, true, true, "Boolean")
 }
 
+func (ec *executionContext) _CustomerServiceGroup_weeklyHours(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerServiceGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerServiceGroup_weeklyHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerServiceGroup().WeeklyHours(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*schedule.DayHours) graphql.Marshaler {
+			return ec.marshalNDayHours2ᚕᚖservicesupportᚋscheduleᚐDayHoursᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerServiceGroup_weeklyHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerServiceGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DayHours(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerServiceGroup_closures(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerServiceGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerServiceGroup_closures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Closures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []schedule.Closure) graphql.Marshaler {
+			return ec.marshalNClosure2ᚕservicesupportᚋscheduleᚐClosureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerServiceGroup_closures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerServiceGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Closure(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerServiceGroup_nextOpenAt(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerServiceGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerServiceGroup_nextOpenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerServiceGroup().NextOpenAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerServiceGroup_nextOpenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerServiceGroup", field, true, true, "Time")
+}
+
+func (ec *executionContext) _CustomerServiceGroup_nextCloseAt(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerServiceGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerServiceGroup_nextCloseAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerServiceGroup().NextCloseAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerServiceGroup_nextCloseAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerServiceGroup", field, true, true, "Time")
+}
+
+func (ec *executionContext) _CustomerServiceGroup_todayHours(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerServiceGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerServiceGroup_todayHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerServiceGroup().TodayHours(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*schedule.TimeRange) graphql.Marshaler {
+			return ec.marshalNTimeRange2ᚕᚖservicesupportᚋscheduleᚐTimeRangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerServiceGroup_todayHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerServiceGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeRange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CustomerServiceGroupPayload_customerServiceGroup(ctx context.Context, field graphql.CollectedField, obj *model.CustomerServiceGroupPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3474,6 +3861,61 @@ func (ec *executionContext) fieldContext_CustomerServiceGroupPayload_userErrors(
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DayHours_day(ctx context.Context, field graphql.CollectedField, obj *schedule.DayHours) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayHours_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Day, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schedule.Weekday) graphql.Marshaler {
+			return ec.marshalNWeekday2servicesupportᚋscheduleᚐWeekday(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayHours_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayHours", field, false, false, "Weekday")
+}
+
+func (ec *executionContext) _DayHours_hours(ctx context.Context, field graphql.CollectedField, obj *schedule.DayHours) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayHours_hours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []schedule.TimeRange) graphql.Marshaler {
+			return ec.marshalNTimeRange2ᚕservicesupportᚋscheduleᚐTimeRangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayHours_hours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DayHours",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeRange(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7534,6 +7976,62 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputClosureInput(ctx context.Context, obj any) (schedule.Closure, error) {
+	var it schedule.Closure
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"date", "name", "hours"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "hours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hours"))
+			data, err := ec.unmarshalOTimeRangeInput2ᚕservicesupportᚋscheduleᚐTimeRangeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Hours = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalClosureInput unmarshals raw into the ClosureInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalClosureInput(ctx context.Context, raw any) (schedule.Closure, error) {
+	var out schedule.Closure
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ClosureInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputContactOrder(ctx context.Context, obj any) (ent.ContactOrder, error) {
 	var it ent.ContactOrder
 	if obj == nil {
@@ -7703,7 +8201,7 @@ func (ec *executionContext) unmarshalInputCustomerServiceGroupInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "phone", "email", "serviceDays", "serviceHours", "timeZone", "expectedVersion"}
+	fieldsInOrder := [...]string{"name", "phone", "email", "serviceDays", "serviceHours", "weeklyHours", "closures", "timeZone", "expectedVersion"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7733,18 +8231,32 @@ func (ec *executionContext) unmarshalInputCustomerServiceGroupInput(ctx context.
 			it.Email = data
 		case "serviceDays":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceDays"))
-			data, err := ec.unmarshalNWeekday2ᚕservicesupportᚋscheduleᚐWeekdayᚄ(ctx, v)
+			data, err := ec.unmarshalOWeekday2ᚕservicesupportᚋscheduleᚐWeekdayᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceDays = data
 		case "serviceHours":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceHours"))
-			data, err := ec.unmarshalNTimeRangeInput2ᚕservicesupportᚋscheduleᚐTimeRangeᚄ(ctx, v)
+			data, err := ec.unmarshalOTimeRangeInput2ᚕservicesupportᚋscheduleᚐTimeRangeᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ServiceHours = data
+		case "weeklyHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weeklyHours"))
+			data, err := ec.unmarshalODayHoursInput2ᚕservicesupportᚋscheduleᚐDayHoursᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeeklyHours = data
+		case "closures":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closures"))
+			data, err := ec.unmarshalOClosureInput2ᚕservicesupportᚋscheduleᚐClosureᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Closures = data
 		case "timeZone":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -7826,6 +8338,55 @@ func (ec *executionContext) unmarshalInputCustomerServiceGroupOrder(ctx context.
 func UnmarshalCustomerServiceGroupOrder(ctx context.Context, raw any) (ent.CustomerServiceGroupOrder, error) {
 	var out ent.CustomerServiceGroupOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerServiceGroupOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDayHoursInput(ctx context.Context, obj any) (schedule.DayHours, error) {
+	var it schedule.DayHours
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"day", "hours"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "day":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("day"))
+			data, err := ec.unmarshalNWeekday2servicesupportᚋscheduleᚐWeekday(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Day = data
+		case "hours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hours"))
+			data, err := ec.unmarshalNTimeRangeInput2ᚕservicesupportᚋscheduleᚐTimeRangeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Hours = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDayHoursInput unmarshals raw into the DayHoursInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDayHoursInput(ctx context.Context, raw any) (schedule.DayHours, error) {
+	var out schedule.DayHours
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DayHoursInput", raw, &out)
 	return out, err
 }
 
@@ -9728,6 +10289,49 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 // region    **************************** object.gotpl ****************************
 
+var closureImplementors = []string{"Closure"}
+
+func (ec *executionContext) _Closure(ctx context.Context, sel ast.SelectionSet, obj *schedule.Closure) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, closureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Closure")
+		case "date":
+			out.Values[i] = ec._Closure_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Closure_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hours":
+			out.Values[i] = ec._Closure_hours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var contactImplementors = []string{"Contact", "Node"}
 
 func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, obj *ent.Contact) graphql.Marshaler {
@@ -9931,6 +10535,35 @@ func (ec *executionContext) _CustomerServiceGroup(ctx context.Context, sel ast.S
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CustomerServiceGroup_meetsServicePolicy(ctx, field, obj)
 				})
+		case "weeklyHours":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomerServiceGroup_weeklyHours(ctx, field, obj)
+				})
+		case "closures":
+			out.Values[i] = ec._CustomerServiceGroup_closures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nextOpenAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomerServiceGroup_nextOpenAt(ctx, field, obj)
+				})
+		case "nextCloseAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomerServiceGroup_nextCloseAt(ctx, field, obj)
+				})
+		case "todayHours":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomerServiceGroup_todayHours(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9966,6 +10599,44 @@ func (ec *executionContext) _CustomerServiceGroupPayload(ctx context.Context, se
 			}
 		case "userErrors":
 			out.Values[i] = ec._CustomerServiceGroupPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dayHoursImplementors = []string{"DayHours"}
+
+func (ec *executionContext) _DayHours(ctx context.Context, sel ast.SelectionSet, obj *schedule.DayHours) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dayHoursImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DayHours")
+		case "day":
+			out.Values[i] = ec._DayHours_day(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hours":
+			out.Values[i] = ec._DayHours_hours(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -11504,6 +12175,31 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNClosure2servicesupportᚋscheduleᚐClosure(ctx context.Context, sel ast.SelectionSet, v schedule.Closure) graphql.Marshaler {
+	return ec._Closure(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNClosure2ᚕservicesupportᚋscheduleᚐClosureᚄ(ctx context.Context, sel ast.SelectionSet, v []schedule.Closure) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClosure2servicesupportᚋscheduleᚐClosure(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNClosureInput2servicesupportᚋscheduleᚐClosure(ctx context.Context, v any) (schedule.Closure, error) {
+	res, err := ec.unmarshalInputClosureInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNContactKind2servicesupportᚋentᚋcontactᚐKind(ctx context.Context, v any) (contact.Kind, error) {
 	var res contact.Kind
 	err := res.UnmarshalGQL(v)
@@ -11605,6 +12301,35 @@ func (ec *executionContext) marshalNCustomerServiceGroupPayload2ᚖservicesuppor
 		return graphql.Null
 	}
 	return ec._CustomerServiceGroupPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDayHours2ᚕᚖservicesupportᚋscheduleᚐDayHoursᚄ(ctx context.Context, sel ast.SelectionSet, v []*schedule.DayHours) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDayHours2ᚖservicesupportᚋscheduleᚐDayHours(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDayHours2ᚖservicesupportᚋscheduleᚐDayHours(ctx context.Context, sel ast.SelectionSet, v *schedule.DayHours) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DayHours!")
+		return graphql.Null
+	}
+	return ec._DayHours(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDayHoursInput2servicesupportᚋscheduleᚐDayHours(ctx context.Context, v any) (schedule.DayHours, error) {
+	res, err := ec.unmarshalInputDayHoursInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNDeletePayload2ᚖservicesupportᚋgraphᚋmodelᚐDeletePayload(ctx context.Context, sel ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
@@ -11925,6 +12650,30 @@ func (ec *executionContext) marshalNTimeRange2ᚕservicesupportᚋscheduleᚐTim
 	return ret
 }
 
+func (ec *executionContext) marshalNTimeRange2ᚕᚖservicesupportᚋscheduleᚐTimeRangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*schedule.TimeRange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTimeRange2ᚖservicesupportᚋscheduleᚐTimeRange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTimeRange2ᚖservicesupportᚋscheduleᚐTimeRange(ctx context.Context, sel ast.SelectionSet, v *schedule.TimeRange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TimeRange!")
+		return graphql.Null
+	}
+	return ec._TimeRange(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTimeRangeInput2servicesupportᚋscheduleᚐTimeRange(ctx context.Context, v any) (schedule.TimeRange, error) {
 	res, err := ec.unmarshalInputTimeRangeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12213,6 +12962,23 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOClosureInput2ᚕservicesupportᚋscheduleᚐClosureᚄ(ctx context.Context, v any) ([]schedule.Closure, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]schedule.Closure, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNClosureInput2servicesupportᚋscheduleᚐClosure(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOContact2ᚖservicesupportᚋentᚐContact(ctx context.Context, sel ast.SelectionSet, v *ent.Contact) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -12241,6 +13007,23 @@ func (ec *executionContext) marshalOCustomerServiceGroup2ᚖservicesupportᚋent
 		return graphql.Null
 	}
 	return ec._CustomerServiceGroup(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODayHoursInput2ᚕservicesupportᚋscheduleᚐDayHoursᚄ(ctx context.Context, v any) ([]schedule.DayHours, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]schedule.DayHours, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDayHoursInput2servicesupportᚋscheduleᚐDayHours(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOID2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
@@ -12803,6 +13586,59 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOTimeRangeInput2ᚕservicesupportᚋscheduleᚐTimeRangeᚄ(ctx context.Context, v any) ([]schedule.TimeRange, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]schedule.TimeRange, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTimeRangeInput2servicesupportᚋscheduleᚐTimeRange(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOWeekday2ᚕservicesupportᚋscheduleᚐWeekdayᚄ(ctx context.Context, v any) ([]schedule.Weekday, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]schedule.Weekday, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNWeekday2servicesupportᚋscheduleᚐWeekday(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOWeekday2ᚕservicesupportᚋscheduleᚐWeekdayᚄ(ctx context.Context, sel ast.SelectionSet, v []schedule.Weekday) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWeekday2servicesupportᚋscheduleᚐWeekday(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -9,7 +9,7 @@ import (
 const productPage = `query($id: ID!) { product(id: $id) {
   id name summary releasedAt
   seller { name }
-  afterSalesGroup { name phone email serviceDays serviceHours { start end } timeZone openNow meetsServicePolicy }
+  afterSalesGroup { name phone email serviceDays serviceHours { start end } timeZone openNow meetsServicePolicy nextOpenAt nextCloseAt todayHours { start end } weeklyHours { day hours { start end } } closures { date name hours { start end } } }
   preSalesInfo { phone email }
 } }`
 
@@ -20,7 +20,7 @@ const productList = `query($n: Int!) { products(first: $n) {
   edges { cursor node {
     id name
     seller { name }
-    afterSalesGroup { name phone email serviceDays serviceHours { start end } timeZone openNow }
+    afterSalesGroup { name phone email serviceDays serviceHours { start end } timeZone openNow nextOpenAt nextCloseAt todayHours { start end } weeklyHours { day hours { start end } } closures { date name hours { start end } } }
     preSalesInfo { phone email }
   } }
 } }`

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"servicesupport/ent"
+	"servicesupport/schedule"
 	"servicesupport/service"
 )
 
@@ -28,4 +29,11 @@ func arrival(ctx context.Context) time.Time {
 		return t
 	}
 	return time.Now()
+}
+
+// groupStatus is whether a group is open at the request's arrival, and
+// when it next opens or closes: every field of one request reads the same
+// instant, so openNow, nextOpenAt and nextCloseAt agree.
+func groupStatus(ctx context.Context, g *ent.CustomerServiceGroup) (schedule.Status, error) {
+	return service.ScheduleOf(g).StatusAt(arrival(ctx))
 }

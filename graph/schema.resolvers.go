@@ -18,12 +18,48 @@ import (
 
 // OpenNow is the resolver for the openNow field.
 func (r *customerServiceGroupResolver) OpenNow(ctx context.Context, obj *ent.CustomerServiceGroup) (bool, error) {
-	return schedule.OpenAt(time.Now(), obj.ServiceDays, obj.ServiceHours, obj.TimeZone), nil
+	st, err := groupStatus(ctx, obj)
+	return st.Open, err
 }
 
 // MeetsServicePolicy is the resolver for the meetsServicePolicy field.
 func (r *customerServiceGroupResolver) MeetsServicePolicy(ctx context.Context, obj *ent.CustomerServiceGroup) (bool, error) {
-	return schedule.MeetsPolicy(obj.ServiceDays, obj.ServiceHours), nil
+	return service.ScheduleOf(obj).MeetsPolicy(), nil
+}
+
+// WeeklyHours is the resolver for the weeklyHours field.
+func (r *customerServiceGroupResolver) WeeklyHours(ctx context.Context, obj *ent.CustomerServiceGroup) ([]*schedule.DayHours, error) {
+	week := service.ScheduleOf(obj).Week
+	days := make([]*schedule.DayHours, len(week))
+	for i := range week {
+		days[i] = &week[i]
+	}
+	return days, nil
+}
+
+// NextOpenAt is the resolver for the nextOpenAt field.
+func (r *customerServiceGroupResolver) NextOpenAt(ctx context.Context, obj *ent.CustomerServiceGroup) (*time.Time, error) {
+	st, err := groupStatus(ctx, obj)
+	return st.NextOpen, err
+}
+
+// NextCloseAt is the resolver for the nextCloseAt field.
+func (r *customerServiceGroupResolver) NextCloseAt(ctx context.Context, obj *ent.CustomerServiceGroup) (*time.Time, error) {
+	st, err := groupStatus(ctx, obj)
+	return st.NextClose, err
+}
+
+// TodayHours is the resolver for the todayHours field.
+func (r *customerServiceGroupResolver) TodayHours(ctx context.Context, obj *ent.CustomerServiceGroup) ([]*schedule.TimeRange, error) {
+	day, err := service.ScheduleOf(obj).Today(arrival(ctx))
+	if err != nil {
+		return nil, err
+	}
+	hours := make([]*schedule.TimeRange, len(day.Hours))
+	for i := range day.Hours {
+		hours[i] = &day.Hours[i]
+	}
+	return hours, nil
 }
 
 // CreateSeller is the resolver for the createSeller field.

@@ -52,6 +52,21 @@ func GroupNameKey() ent.Hook {
 	}, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne)
 }
 
+// GroupSchedule derives a group's serviceDays and serviceHours (the fields
+// of the first contract) from its weekly hours whenever they are written:
+// the days with hours, and the shared hours (or the first day's).
+func GroupSchedule() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.CustomerServiceGroupFunc(func(ctx context.Context, m *ent.CustomerServiceGroupMutation) (ent.Value, error) {
+			if week, ok := m.WeeklyHours(); ok {
+				m.SetServiceDays(week.ServiceDays())
+				m.SetServiceHours(week.ServiceHours())
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne)
+}
+
 // NameKey is the form of a group name that the uniqueness rule compares.
 func NameKey(name string) string {
 	// A Caser keeps state, so each call gets its own.

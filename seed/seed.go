@@ -109,11 +109,12 @@ func (s *seeder) run() Result {
 		Phone: "+86 10 6552 9900", Email: "presales@demo-cloud.example",
 		ContactAddress: "1 Zhongguancun Street, Haidian, Beijing",
 	}))
+	// Weekdays 09:00–18:00 and a Saturday half-day.
 	beijing := s.group(demo, service.GroupInput{
 		Name: "Beijing Support", Phone: "+86 10 6552 9966", Email: "support@demo-cloud.example",
-		ServiceDays:  weekdays(),
-		ServiceHours: []schedule.TimeRange{{Start: "09:00", End: "18:00"}},
-		TimeZone:     "Asia/Shanghai",
+		WeeklyHours: append(sameHours(weekdays(), schedule.TimeRange{Start: "09:00", End: "18:00"}),
+			schedule.DayHours{Day: schedule.Saturday, Hours: []schedule.TimeRange{{Start: "09:00", End: "13:00"}}}),
+		TimeZone: "Asia/Shanghai",
 	})
 	europe := s.group(demo, service.GroupInput{
 		Name: "Europe Support", Phone: "+49 30 901820", Email: "support-eu@demo-cloud.example",
@@ -140,11 +141,16 @@ func (s *seeder) run() Result {
 		Phone: "+49 30 901822", Email: "sales@globex.example",
 		ContactAddress: "Friedrichstraße 1, 10117 Berlin",
 	}))
+	// A day shift and a night shift past midnight, and a closure next week.
+	holiday := "Company holiday"
 	helpdesk := s.group(globex, service.GroupInput{
 		Name: "Globex Helpdesk", Phone: "+49 30 901823", Email: "help@globex.example",
-		ServiceDays:  append(weekdays(), schedule.Saturday),
-		ServiceHours: []schedule.TimeRange{{Start: "08:00", End: "20:00"}},
-		TimeZone:     "Europe/Berlin",
+		WeeklyHours: sameHours(weekdays(),
+			schedule.TimeRange{Start: "08:00", End: "20:00"}, schedule.TimeRange{Start: "22:00", End: "06:00"}),
+		Closures: []schedule.Closure{{
+			Date: time.Now().In(berlin).AddDate(0, 0, 7).Format(time.DateOnly), Name: &holiday, Hours: []schedule.TimeRange{},
+		}},
+		TimeZone: "Europe/Berlin",
 	})
 	s.release(globex, s.product(globex, "Globex Mail",
 		"Hosted e-mail for teams, with archiving.", helpdesk))
@@ -159,6 +165,14 @@ func (s *seeder) run() Result {
 		return Result{}
 	}
 	return Result{SellerAccountID: DemoSellerAccountID, ProductID: compute, Seeded: true}
+}
+
+// berlin is the zone of the Globex helpdesk.
+var berlin, _ = schedule.LoadZone("Europe/Berlin")
+
+// sameHours gives each of days the same hours.
+func sameHours(days []schedule.Weekday, hours ...schedule.TimeRange) schedule.Week {
+	return schedule.FromServiceTimes(days, hours)
 }
 
 // weekdays returns Monday to Friday.

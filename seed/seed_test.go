@@ -11,11 +11,13 @@ import (
 	"servicesupport/auth"
 	"servicesupport/database/dbtest"
 	"servicesupport/ent"
+	"servicesupport/ent/customerservicegroup"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
 	_ "servicesupport/ent/runtime" // registers the schema's privacy policies and hooks
 	"servicesupport/graph"
 	"servicesupport/policy"
+	"servicesupport/schedule"
 	"servicesupport/seed"
 	"servicesupport/service"
 )
@@ -175,13 +177,17 @@ func TestDemoProductPage(t *testing.T) {
 				ServiceDays        []string
 				TimeZone           string
 				MeetsServicePolicy bool
+				WeeklyHours        []struct {
+					Day   string
+					Hours []struct{ Start, End string }
+				}
 			}
 			PreSalesInfo *struct{ Phone, Email string }
 		}
 	}
 	err := client.New(h, client.Path("/graphql")).Post(`query($id: ID!) { product(id: $id) {
 		name status seller { name }
-		afterSalesGroup { name phone serviceDays timeZone meetsServicePolicy }
+		afterSalesGroup { name phone serviceDays timeZone meetsServicePolicy weeklyHours { day hours { start end } } }
 		preSalesInfo { phone email }
 	} }`, &out, client.Var("id", strconv.Itoa(res.ProductID)))
 	if err != nil {
@@ -194,11 +200,41 @@ func TestDemoProductPage(t *testing.T) {
 	if p.Name != "Demo Compute" || p.Status != "RELEASED" || p.Seller.Name != "Demo Cloud Co." {
 		t.Errorf("product: got %q %s by %q", p.Name, p.Status, p.Seller.Name)
 	}
-	if g := p.AfterSalesGroup; g == nil || g.Name != "Beijing Support" || g.TimeZone != "Asia/Shanghai" || !g.MeetsServicePolicy || len(g.ServiceDays) != 5 {
-		t.Errorf("afterSalesGroup: got %+v", g)
+	g := p.AfterSalesGroup
+	if g == nil || g.Name != "Beijing Support" || g.TimeZone != "Asia/Shanghai" || !g.MeetsServicePolicy || len(g.ServiceDays) != 6 || len(g.WeeklyHours) != 6 {
+		t.Fatalf("afterSalesGroup: got %+v", g)
+	}
+	if sat := g.WeeklyHours[5]; sat.Day != "SATURDAY" || len(sat.Hours) != 1 || sat.Hours[0].Start != "09:00" || sat.Hours[0].End != "13:00" {
+		t.Errorf("Saturday: got %+v, want a half-day 09:00–13:00", sat)
 	}
 	if ps := p.PreSalesInfo; ps == nil || ps.Phone != "+861065529900" || ps.Email != "presales@demo-cloud.example" {
 		t.Errorf("preSalesInfo: got %+v; want the approved revision", ps)
+	}
+}
+
+// TestDemoNightShiftAndClosure checks the demo's other kinds of week: a
+// group with a night shift past midnight and a closure in the coming days.
+func TestDemoNightShiftAndClosure(t *testing.T) {
+	c := newClient(t)
+	mustSeed(t, c)
+	g, err := c.CustomerServiceGroup.Query().Where(customerservicegroup.Name("Globex Helpdesk")).Only(policy.System(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched := service.ScheduleOf(g)
+	night := false
+	for _, r := range sched.Week.Hours(schedule.Monday) {
+		night = night || r.End < r.Start
+	}
+	if !night || !sched.MeetsPolicy() {
+		t.Errorf("Monday %+v: want a range past midnight, and the policy met", sched.Week.Hours(schedule.Monday))
+	}
+	if len(sched.Closures) != 1 {
+		t.Fatalf("closures %+v, want one", sched.Closures)
+	}
+	day, err := schedule.ParseDate(sched.Closures[0].Date)
+	if until := time.Until(day); err != nil || until < 0 || until > 14*24*time.Hour {
+		t.Errorf("closure on %s (%v): want one in the next two weeks", sched.Closures[0].Date, err)
 	}
 }
 

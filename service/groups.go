@@ -19,20 +19,26 @@ const MaxGroups = 6
 // GroupInput is an after-sales customer service group (GraphQL
 // CustomerServiceGroupInput).
 type GroupInput struct {
-	Name            string               `json:"name"`
-	Phone           string               `json:"phone"`
-	Email           string               `json:"email"`
-	ServiceDays     []schedule.Weekday   `json:"serviceDays"`
-	ServiceHours    []schedule.TimeRange `json:"serviceHours"`
-	TimeZone        string               `json:"timeZone"`
-	ExpectedVersion *int                 `json:"expectedVersion"`
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+	Email string `json:"email"`
+	// The week: either serviceDays and serviceHours (every listed day the
+	// same hours), or weeklyHours.
+	ServiceDays  []schedule.Weekday   `json:"serviceDays"`
+	ServiceHours []schedule.TimeRange `json:"serviceHours"`
+	WeeklyHours  []schedule.DayHours  `json:"weeklyHours"`
+	// Closures replace the group's when given (nil keeps them on update).
+	Closures        []schedule.Closure `json:"closures"`
+	TimeZone        string             `json:"timeZone"`
+	ExpectedVersion *int               `json:"expectedVersion"`
 }
 
 // group is a validated GroupInput.
 type group struct {
 	name, nameKey, phone, email, zone string
-	days                              []schedule.Weekday
-	hours                             []schedule.TimeRange
+	week                              schedule.Week
+	// closures is nil when the input leaves them as they are.
+	closures []schedule.Closure
 }
 
 // check validates and normalises the input.
@@ -42,12 +48,37 @@ func (in GroupInput) check() (group, error) {
 		name:  f.Name(field("input", "name"), in.Name, true),
 		phone: f.Phone(field("input", "phone"), in.Phone),
 		email: f.Email(field("input", "email"), in.Email),
-		days:  f.Weekdays(field("input", "serviceDays"), in.ServiceDays),
-		hours: f.ServiceHours(field("input", "serviceHours"), in.ServiceHours),
 		zone:  f.TimeZone(field("input", "timeZone"), in.TimeZone),
+	}
+	if f.OneScheduleForm(field("input", "weeklyHours"), in.ServiceDays != nil, in.ServiceHours != nil, in.WeeklyHours != nil) {
+		if in.WeeklyHours != nil {
+			g.week = f.WeeklyHours(field("input", "weeklyHours"), in.WeeklyHours)
+		} else {
+			g.week = schedule.FromServiceTimes(
+				f.Weekdays(field("input", "serviceDays"), in.ServiceDays),
+				f.ServiceHours(field("input", "serviceHours"), in.ServiceHours))
+		}
+	}
+	if in.Closures != nil {
+		g.closures = f.Closures(field("input", "closures"), in.Closures)
 	}
 	g.nameKey = hooks.NameKey(g.name)
 	return g, f.Err()
+}
+
+// ScheduleOf is a group's schedule: its weekly hours (its service days
+// and hours when it was written before weekly hours existed), closures and
+// zone. Every rule and computed field reads the group through it.
+func ScheduleOf(g *ent.CustomerServiceGroup) schedule.Schedule {
+	week := g.WeeklyHours
+	if week == nil {
+		week = schedule.FromServiceTimes(g.ServiceDays, g.ServiceHours)
+	}
+	closures := g.Closures
+	if closures == nil {
+		closures = []schedule.Closure{}
+	}
+	return schedule.Schedule{Week: week.Canonical(), Closures: closures, Zone: g.TimeZone}
 }
 
 // nameTaken is the user error for a duplicate group name.
@@ -92,8 +123,8 @@ func (s *Service) CreateCustomerServiceGroup(ctx context.Context, in GroupInput)
 			SetName(g.name).
 			SetPhone(g.phone).
 			SetEmail(g.email).
-			SetServiceDays(g.days).
-			SetServiceHours(g.hours).
+			SetWeeklyHours(g.week).
+			SetClosures(closuresOr(g.closures, nil)).
 			SetTimeZone(g.zone).
 			Save(ctx)
 		if ent.IsConstraintError(err) {
@@ -141,7 +172,7 @@ func (s *Service) UpdateCustomerServiceGroup(ctx context.Context, id int, in Gro
 		if taken {
 			return nameTaken(g.name)
 		}
-		if !schedule.MeetsPolicy(g.days, g.hours) {
+		if !g.week.MeetsPolicy() {
 			// Product pages show the group of a released or hidden
 			// product: it must keep meeting the policy it was released on.
 			live, err := productNames(ctx, cur.QueryProducts().Where(product.StatusIn(product.StatusReleased, product.StatusHidden)))
@@ -150,7 +181,7 @@ func (s *Service) UpdateCustomerServiceGroup(ctx context.Context, id int, in Gro
 			}
 			if len(live) > 0 {
 				path := field("input", "serviceHours")
-				if len(g.days) < 5 {
+				if len(g.week.ServiceDays()) < 5 {
 					path = field("input", "serviceDays")
 				}
 				return precondition(path,
@@ -162,8 +193,8 @@ func (s *Service) UpdateCustomerServiceGroup(ctx context.Context, id int, in Gro
 			SetName(g.name).
 			SetPhone(g.phone).
 			SetEmail(g.email).
-			SetServiceDays(g.days).
-			SetServiceHours(g.hours).
+			SetWeeklyHours(g.week).
+			SetClosures(closuresOr(g.closures, cur.Closures)).
 			SetTimeZone(g.zone).
 			Save(ctx)
 		switch {
@@ -206,6 +237,18 @@ func (s *Service) DeleteCustomerServiceGroup(ctx context.Context, id int) error 
 		// their after_sales_group_id to NULL (ON DELETE SET NULL).
 		return tx.CustomerServiceGroup.DeleteOneID(id).Exec(ctx)
 	})
+}
+
+// closuresOr is the closures an input gives, else the group's current ones
+// (none for a new group).
+func closuresOr(given, current []schedule.Closure) []schedule.Closure {
+	switch {
+	case given != nil:
+		return given
+	case current != nil:
+		return current
+	}
+	return []schedule.Closure{}
 }
 
 // productNames lists the names of the products a query finds, by name.

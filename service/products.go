@@ -11,7 +11,6 @@ import (
 	"servicesupport/ent/seller"
 	"servicesupport/lifecycle"
 	"servicesupport/policy"
-	"servicesupport/schedule"
 	"servicesupport/validate"
 )
 
@@ -117,7 +116,7 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductUpdate) (
 			if err != nil {
 				return err
 			}
-			if lifecycle.ProductLive(p.Status) && !schedule.MeetsPolicy(g.ServiceDays, g.ServiceHours) {
+			if lifecycle.ProductLive(p.Status) && !ScheduleOf(g).MeetsPolicy() {
 				return precondition(field("input", "afterSalesGroupID"),
 					"group %q does not meet the service policy (at least 8 hours a day, 5 days a week)", g.Name)
 			}
@@ -190,7 +189,7 @@ func releaseBlockers(ctx context.Context, tx *ent.Client, p *ent.Product) (*ent.
 		if g, err = tx.CustomerServiceGroup.Get(ctx, *p.AfterSalesGroupID); err != nil {
 			return nil, err
 		}
-		if !schedule.MeetsPolicy(g.ServiceDays, g.ServiceHours) {
+		if !ScheduleOf(g).MeetsPolicy() {
 			missing = append(missing, "the after-sales group "+quote(g.Name)+" must serve at least 8 hours a day, 5 days a week")
 		}
 	}

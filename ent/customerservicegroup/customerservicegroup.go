@@ -33,6 +33,10 @@ const (
 	FieldServiceDays = "service_days"
 	// FieldServiceHours holds the string denoting the service_hours field in the database.
 	FieldServiceHours = "service_hours"
+	// FieldWeeklyHours holds the string denoting the weekly_hours field in the database.
+	FieldWeeklyHours = "weekly_hours"
+	// FieldClosures holds the string denoting the closures field in the database.
+	FieldClosures = "closures"
 	// FieldTimeZone holds the string denoting the time_zone field in the database.
 	FieldTimeZone = "time_zone"
 	// FieldVersion holds the string denoting the version field in the database.
@@ -71,6 +75,8 @@ var Columns = []string{
 	FieldEmail,
 	FieldServiceDays,
 	FieldServiceHours,
+	FieldWeeklyHours,
+	FieldClosures,
 	FieldTimeZone,
 	FieldVersion,
 }
@@ -91,7 +97,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "servicesupport/ent/runtime"
 var (
-	Hooks  [3]ent.Hook
+	Hooks  [4]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time

@@ -460,6 +460,26 @@ func EmailContainsFold(v string) predicate.CustomerServiceGroup {
 	return predicate.CustomerServiceGroup(sql.FieldContainsFold(FieldEmail, v))
 }
 
+// WeeklyHoursIsNil applies the IsNil predicate on the "weekly_hours" field.
+func WeeklyHoursIsNil() predicate.CustomerServiceGroup {
+	return predicate.CustomerServiceGroup(sql.FieldIsNull(FieldWeeklyHours))
+}
+
+// WeeklyHoursNotNil applies the NotNil predicate on the "weekly_hours" field.
+func WeeklyHoursNotNil() predicate.CustomerServiceGroup {
+	return predicate.CustomerServiceGroup(sql.FieldNotNull(FieldWeeklyHours))
+}
+
+// ClosuresIsNil applies the IsNil predicate on the "closures" field.
+func ClosuresIsNil() predicate.CustomerServiceGroup {
+	return predicate.CustomerServiceGroup(sql.FieldIsNull(FieldClosures))
+}
+
+// ClosuresNotNil applies the NotNil predicate on the "closures" field.
+func ClosuresNotNil() predicate.CustomerServiceGroup {
+	return predicate.CustomerServiceGroup(sql.FieldNotNull(FieldClosures))
+}
+
 // TimeZoneEQ applies the EQ predicate on the "time_zone" field.
 func TimeZoneEQ(v string) predicate.CustomerServiceGroup {
 	return predicate.CustomerServiceGroup(sql.FieldEQ(FieldTimeZone, v))

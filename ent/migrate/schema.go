@@ -53,6 +53,8 @@ var (
 		{Name: "email", Type: field.TypeString},
 		{Name: "service_days", Type: field.TypeJSON},
 		{Name: "service_hours", Type: field.TypeJSON},
+		{Name: "weekly_hours", Type: field.TypeJSON, Nullable: true},
+		{Name: "closures", Type: field.TypeJSON, Nullable: true},
 		{Name: "time_zone", Type: field.TypeString},
 		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "seller_id", Type: field.TypeInt},
@@ -65,7 +67,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customer_service_groups_sellers_customer_service_groups",
-				Columns:    []*schema.Column{CustomerServiceGroupsColumns[11]},
+				Columns:    []*schema.Column{CustomerServiceGroupsColumns[13]},
 				RefColumns: []*schema.Column{SellersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -74,7 +76,7 @@ var (
 			{
 				Name:    "customerservicegroup_seller_id_name_key",
 				Unique:  true,
-				Columns: []*schema.Column{CustomerServiceGroupsColumns[11], CustomerServiceGroupsColumns[4]},
+				Columns: []*schema.Column{CustomerServiceGroupsColumns[13], CustomerServiceGroupsColumns[4]},
 			},
 		},
 	}

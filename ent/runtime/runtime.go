@@ -58,6 +58,8 @@ func init() {
 	customerservicegroup.Hooks[1] = customerservicegroupHooks[0]
 
 	customerservicegroup.Hooks[2] = customerservicegroupHooks[1]
+
+	customerservicegroup.Hooks[3] = customerservicegroupHooks[2]
 	customerservicegroupMixinFields0 := customerservicegroupMixin[0].Fields()
 	_ = customerservicegroupMixinFields0
 	customerservicegroupFields := schema.CustomerServiceGroup{}.Fields()
@@ -73,7 +75,7 @@ func init() {
 	// customerservicegroup.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	customerservicegroup.UpdateDefaultUpdatedAt = customerservicegroupDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// customerservicegroupDescVersion is the schema descriptor for version field.
-	customerservicegroupDescVersion := customerservicegroupFields[8].Descriptor()
+	customerservicegroupDescVersion := customerservicegroupFields[10].Descriptor()
 	// customerservicegroup.DefaultVersion holds the default value on creation for the version field.
 	customerservicegroup.DefaultVersion = customerservicegroupDescVersion.Default.(int)
 	persistedqueryMixin := schema.PersistedQuery{}.Mixin()

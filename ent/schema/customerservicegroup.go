@@ -47,6 +47,19 @@ func (CustomerServiceGroup) Fields() []ent.Field {
 		field.JSON("service_hours", []schedule.TimeRange{}).
 			Comment("Daily service hours, sorted, in the group's time zone.").
 			Annotations(entgql.Type("[TimeRange!]")),
+		// The week and the closures are the one schedule model (package
+		// schedule); service_days and service_hours are derived from the
+		// week on every write (hooks.GroupSchedule) for the fields of part
+		// one. A group written before weekly hours existed has none stored:
+		// its week is its service days and hours.
+		field.JSON("weekly_hours", schedule.Week{}).
+			Optional().
+			Comment("Per-day service ranges, Monday first; a range ending before it starts runs past midnight.").
+			Annotations(entgql.Skip()),
+		field.JSON("closures", []schedule.Closure{}).
+			Optional().
+			Comment("Dated closures or special hours, by date, in the group's time zone.").
+			Annotations(entgql.Skip()),
 		field.String("time_zone").
 			Comment("IANA time zone of the service hours, e.g. Asia/Shanghai."),
 		field.Int("version").
@@ -89,7 +102,7 @@ func (CustomerServiceGroup) Annotations() []schema.Annotation {
 
 // Hooks of the CustomerServiceGroup: see package hooks.
 func (CustomerServiceGroup) Hooks() []ent.Hook {
-	return []ent.Hook{hooks.BumpVersion(), hooks.GroupNameKey()}
+	return []ent.Hook{hooks.BumpVersion(), hooks.GroupNameKey(), hooks.GroupSchedule()}
 }
 
 // Policy of the CustomerServiceGroup: see package policy.
