@@ -186,20 +186,6 @@ func (db *DB) Client(wrap func(dialect.Driver) dialect.Driver) *ent.Client {
 	return ent.NewClient(ent.Driver(drv))
 }
 
-// Open connects to rawURL with the default pool, applies the migrations and
-// returns a client; tests and tools use it.
-func Open(rawURL string, wrap func(dialect.Driver) dialect.Driver) (*ent.Client, error) {
-	db, err := Connect(rawURL, Options{})
-	if err != nil {
-		return nil, err
-	}
-	if err := db.Migrate(context.Background()); err != nil {
-		db.SQL.Close()
-		return nil, err
-	}
-	return db.Client(wrap), nil
-}
-
 // redact drops credentials from a URL before it is shown.
 func redact(raw string) string {
 	u, err := url.Parse(raw)
