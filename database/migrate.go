@@ -27,8 +27,7 @@ var migrations embed.FS
 const revisionsTable = "schema_migrations"
 
 // migrationLockKey is the PostgreSQL advisory lock that serialises
-// migrations of one database across instances ("servicesupport" in ASCII,
-// cut to 63 bits).
+// migrations of one database across instances ("services" in ASCII).
 const migrationLockKey int64 = 0x7365727669636573
 
 // Migrations returns the migration directory of a dialect, its checksums
@@ -71,6 +70,11 @@ func (db *DB) MigrateCount(ctx context.Context) (applied int, err error) {
 	if err != nil {
 		return 0, err
 	}
+	return db.migrate(ctx, files)
+}
+
+// migrate applies the files the database has not applied yet.
+func (db *DB) migrate(ctx context.Context, files []migrate.File) (applied int, err error) {
 	conn, err := db.SQL.Conn(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("migrating: %w", err)
@@ -91,6 +95,22 @@ func (db *DB) MigrateCount(ctx context.Context) (applied int, err error) {
 			}
 		}()
 	}
+	if db.Dialect == SQLite {
+		// Atlas changes a SQLite table by rebuilding it (create a copy,
+		// copy the rows, drop the old one, rename), which with foreign keys
+		// on would run the ON DELETE actions of the drop (every product
+		// losing its group). Foreign keys can only be switched off outside
+		// a transaction; the check before the commit stands in for them,
+		// and the connection gets them back (or is dropped) afterwards.
+		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+			return 0, fmt.Errorf("migrating: %w", err)
+		}
+		defer func() {
+			if _, err := conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON"); err != nil {
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}()
+	}
 	// On SQLite the transaction takes the write lock at BEGIN (the URL sets
 	// _txlock=immediate): a second instance waits here, then finds every
 	// migration applied. DDL is transactional on both databases, so a failed
@@ -102,6 +122,11 @@ func (db *DB) MigrateCount(ctx context.Context) (applied int, err error) {
 	defer tx.Rollback()
 	if applied, err = db.applyPending(ctx, tx, files); err != nil {
 		return 0, fmt.Errorf("migrating: %w", err)
+	}
+	if db.Dialect == SQLite {
+		if err := foreignKeysHold(ctx, tx); err != nil {
+			return 0, fmt.Errorf("migrating: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("migrating: committing: %w", err)
@@ -167,14 +192,6 @@ func (db *DB) applyPending(ctx context.Context, tx *sql.Tx, files []migrate.File
 			applied[files[0].Version()] = true
 		}
 	}
-	if db.Dialect == SQLite {
-		// Atlas rebuilds a SQLite table to change it (copy, drop, rename);
-		// foreign keys cannot be switched off inside a transaction, so their
-		// checks wait for the commit, when the rebuilt tables are in place.
-		if _, err := tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {
-			return 0, err
-		}
-	}
 	n := 0
 	for _, f := range files {
 		if applied[f.Version()] {
@@ -186,7 +203,7 @@ func (db *DB) applyPending(ctx context.Context, tx *sql.Tx, files []migrate.File
 		}
 		for _, stmt := range stmts {
 			if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(stmt)), "PRAGMA FOREIGN_KEYS") {
-				continue // see defer_foreign_keys above
+				continue // switched off around the transaction (see migrate)
 			}
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				return 0, fmt.Errorf("%s: %w", f.Name(), err)
@@ -198,6 +215,26 @@ func (db *DB) applyPending(ctx context.Context, tx *sql.Tx, files []migrate.File
 		n++
 	}
 	return n, nil
+}
+
+// foreignKeysHold fails when a row references one that does not exist.
+func foreignKeysHold(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table string
+		var rowid sql.NullInt64
+		var parent string
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return err
+		}
+		return fmt.Errorf("a row of %s references a missing row of %s", table, parent)
+	}
+	return rows.Err()
 }
 
 // revisions creates the revisions table if needed and returns the versions

@@ -19,14 +19,21 @@ import (
 // the hash before adding it), so local copies are never stale.
 //
 // A document is shared only once an operation using it has passed parsing,
-// validation and the limits (share): anybody may register documents, and
-// only ones that run are worth a row.
+// validation and the limits (share), and only up to maxSharedDocument
+// bytes: anybody may register documents, and only ones that run, of the
+// size real clients send, are worth a row (a larger one still runs by hash
+// on the instance that has it).
 type persistedStore struct {
 	client  *ent.Client
 	local   *lru.Cache[string, string]
 	pending *lru.Cache[string, string]
 	log     *slog.Logger
 }
+
+// maxSharedDocument is the largest document stored for every instance; the
+// parser's token limit does not count comments, so a body-sized document
+// would otherwise be a cheap way to fill the database.
+const maxSharedDocument = 32 << 10
 
 // newPersistedStore returns a store over the client's database.
 func newPersistedStore(client *ent.Client, log *slog.Logger) *persistedStore {
@@ -59,7 +66,9 @@ func (s *persistedStore) Get(ctx context.Context, hash string) (string, bool) {
 // shared when its operation reaches execution.
 func (s *persistedStore) Add(_ context.Context, hash, doc string) {
 	s.local.Add(hash, doc)
-	s.pending.Add(hash, doc)
+	if len(doc) <= maxSharedDocument {
+		s.pending.Add(hash, doc)
+	}
 }
 
 // share registers, for every instance, the document of an operation that
@@ -68,14 +77,17 @@ func (s *persistedStore) share(ctx context.Context, next graphql.OperationHandle
 	ext, _ := graphql.GetOperationContext(ctx).Extensions["persistedQuery"].(map[string]any)
 	if hash, _ := ext["sha256Hash"].(string); hash != "" {
 		if doc, ok := s.pending.Get(hash); ok {
-			s.pending.Remove(hash)
 			err := s.client.PersistedQuery.Create().
 				SetHash(hash).
 				SetDocument(doc).
 				Exec(policy.System(ctx))
+			switch {
 			// Another instance registering the same document at the same
 			// time loses the race on the unique hash: it is there either way.
-			if err != nil && !ent.IsConstraintError(err) {
+			case err == nil, ent.IsConstraintError(err):
+				s.pending.Remove(hash)
+			default:
+				// Left pending: the next operation using it tries again.
 				s.log.WarnContext(ctx, "registering a persisted query", "err", err)
 			}
 		}

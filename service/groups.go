@@ -181,7 +181,10 @@ func (s *Service) UpdateCustomerServiceGroup(ctx context.Context, id int, in Gro
 			}
 			if len(live) > 0 {
 				path := field("input", "serviceHours")
-				if len(g.week.ServiceDays()) < 5 {
+				switch {
+				case in.WeeklyHours != nil:
+					path = field("input", "weeklyHours")
+				case len(g.week.ServiceDays()) < 5:
 					path = field("input", "serviceDays")
 				}
 				return precondition(path,

@@ -95,23 +95,29 @@ func resetProduct(sys context.Context, tx *ent.Client, r *ent.Review, to product
 // seller's lock. Only a pending review can be decided: when it is no
 // longer pending because someone else decided it after this request
 // arrived (two reviewers at once, on any instances), the loser gets
-// CONFLICT; when it was settled before, PRECONDITION_FAILED. Both times
-// are on the database's clock: decidedAt is stamped with it, and the
-// arrival is converted to it by subtracting the time elapsed since (a
-// monotonic reading, immune to the instances' clocks disagreeing).
+// CONFLICT; when it was settled before, PRECONDITION_FAILED.
+//
+// The review is read once before the transaction: a review that was still
+// PENDING then and is decided once this request holds the lock was decided
+// while it ran (CONFLICT, whatever the stamps say: a decision is stamped
+// before its transaction commits). One decided already at that first read
+// is judged by its decidedAt against the request's arrival, both on the
+// database's clock: decidedAt is stamped with it, and the arrival is
+// converted to it by subtracting the time elapsed since (a monotonic
+// reading, immune to the instances' clocks disagreeing).
 func (s *Service) decide(ctx context.Context, v *auth.Viewer, id int, arrived time.Time, to review.Status, comment *string,
 	effect func(sys context.Context, tx *ent.Client, r *ent.Review) error) (*ent.Review, error) {
+	// The viewer's read: a review it may not see is not found.
+	first, err := s.client.Review.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, notFound(field("id"), "review")
+	}
+	if err != nil {
+		return nil, err
+	}
 	var decided *ent.Review
-	err := s.inTx(ctx, func(tx *ent.Client) error {
-		// The viewer's read: a review it may not see is not found.
-		r, err := tx.Review.Get(ctx, id)
-		if ent.IsNotFound(err) {
-			return notFound(field("id"), "review")
-		}
-		if err != nil {
-			return err
-		}
-		if err := lockSeller(ctx, tx, r.SellerID); err != nil {
+	err = s.inTx(ctx, func(tx *ent.Client) error {
+		if err := lockSeller(ctx, tx, first.SellerID); err != nil {
 			return err
 		}
 		dbNow, err := lockReview(ctx, tx, id)
@@ -119,10 +125,14 @@ func (s *Service) decide(ctx context.Context, v *auth.Viewer, id int, arrived ti
 			return err
 		}
 		arrivedAt := dbNow.Add(-time.Since(arrived))
-		if r, err = tx.Review.Get(ctx, id); err != nil {
+		r, err := tx.Review.Get(ctx, id)
+		if err != nil {
 			return err
 		}
 		if r.Status != review.StatusPending {
+			if first.Status == review.StatusPending {
+				return decidedMeanwhile(r)
+			}
 			return notPending(r, arrivedAt)
 		}
 		sys := policy.System(ctx)
@@ -147,13 +157,18 @@ func (s *Service) decide(ctx context.Context, v *auth.Viewer, id int, arrived ti
 // count as made at the same time.
 const clockResolution = time.Millisecond
 
-// notPending explains why a review that is no longer pending cannot be
-// decided: CONFLICT when it was decided after the request arrived (or
-// within the clock's resolution of it).
+// decidedMeanwhile is the CONFLICT of a decision that lost a race.
+func decidedMeanwhile(r *ent.Review) error {
+	return usererror.New(usererror.Conflict, field("id"),
+		"the review was %s by someone else while this request was running", r.Status)
+}
+
+// notPending explains why a review that was decided when this request
+// first read it cannot be decided: CONFLICT when it was decided after the
+// request arrived (or within the clock's resolution of it).
 func notPending(r *ent.Review, arrivedAt time.Time) error {
 	if r.DecidedAt != nil && r.DecidedAt.After(arrivedAt.Add(-clockResolution)) {
-		return usererror.New(usererror.Conflict, field("id"),
-			"the review was %s by someone else while this request was running", r.Status)
+		return decidedMeanwhile(r)
 	}
 	return precondition(field("id"), "only a PENDING review can be decided; this one is %s", r.Status)
 }

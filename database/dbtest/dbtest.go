@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -102,7 +103,7 @@ func pgAdmin() (*sql.DB, error) {
 			return
 		}
 		admin = db.SQL
-		template = fmt.Sprintf("st_tmpl_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6)
+		template = fmt.Sprintf("st_tmpl_%d_%s_%d", os.Getpid(), hostTag(), time.Now().UnixNano()%1e6)
 		ctx := context.Background()
 		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+template); err != nil {
 			adminErr = err
@@ -120,7 +121,17 @@ func pgAdmin() (*sql.DB, error) {
 	return admin, adminErr
 }
 
-// dropStale drops the databases of test processes that are gone.
+// hostTag names this machine in database names, so that test processes of
+// other machines (containers) sharing the server are never taken for gone.
+func hostTag() string {
+	h, _ := os.Hostname()
+	sum := fnv.New32a()
+	sum.Write([]byte(h))
+	return fmt.Sprintf("%08x", sum.Sum32())
+}
+
+// dropStale drops the databases of this machine's test processes that are
+// gone.
 func dropStale(ctx context.Context) {
 	rows, err := admin.QueryContext(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'st\\_%'")
 	if err != nil {
@@ -133,7 +144,7 @@ func dropStale(ctx context.Context) {
 			continue
 		}
 		parts := strings.Split(name, "_")
-		if len(parts) < 3 {
+		if len(parts) < 5 || parts[3] != hostTag() {
 			continue
 		}
 		pid, err := strconv.Atoi(parts[2])
@@ -158,7 +169,7 @@ func pgDatabase(t testing.TB, migrated bool) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := fmt.Sprintf("st_test_%d_%d", os.Getpid(), serial.Add(1))
+	name := fmt.Sprintf("st_test_%d_%s_%d", os.Getpid(), hostTag(), serial.Add(1))
 	q := "CREATE DATABASE " + name
 	if migrated {
 		q += " TEMPLATE " + template
