@@ -1173,9 +1173,9 @@ func TestScheduleReleasePolicy(t *testing.T) {
 // liveChanges are group updates that drop the group below the policy, in
 // either form of the week, with the input path the refusal may name.
 var liveChanges = []struct {
-	name  string
-	in    func() map[string]any
-	path  []string
+	name string
+	in   func() map[string]any
+	path []string
 }{
 	{"weeklyHours: four days", func() map[string]any { return weeklyInput("Acme Support", onDays(Weekdays[:4], "09:00", "18:00")...) },
 		inputPath("weeklyHours")},
