@@ -4,6 +4,7 @@ package graph
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"servicesupport/ent"
@@ -33,7 +34,29 @@ func arrival(ctx context.Context) time.Time {
 
 // groupStatus is whether a group is open at the request's arrival, and
 // when it next opens or closes: every field of one request reads the same
-// instant, so openNow, nextOpenAt and nextCloseAt agree.
+// instant, so openNow, nextOpenAt and nextCloseAt agree, and the status is
+// worked out once per group and root field (withScheduleMemo), not once
+// per field.
 func groupStatus(ctx context.Context, g *ent.CustomerServiceGroup) (schedule.Status, error) {
-	return service.ScheduleOf(g).StatusAt(arrival(ctx))
+	memo, _ := ctx.Value(scheduleMemoKey{}).(*sync.Map)
+	if memo != nil {
+		if st, ok := memo.Load(g); ok {
+			return st.(schedule.Status), nil
+		}
+	}
+	st, err := service.ScheduleOf(g).StatusAt(arrival(ctx))
+	if err == nil && memo != nil {
+		memo.Store(g, st)
+	}
+	return st, err
+}
+
+// scheduleMemoKey carries the group statuses worked out for a root field.
+type scheduleMemoKey struct{}
+
+// withScheduleMemo gives a root field its own memo of group statuses, keyed
+// by the loaded group (a group loaded again, after a mutation, is another
+// object and is worked out again).
+func withScheduleMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, scheduleMemoKey{}, &sync.Map{})
 }
