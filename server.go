@@ -24,9 +24,11 @@ import (
 	"servicesupport/database"
 	"servicesupport/ent"
 	_ "servicesupport/ent/runtime" // registers the schema's privacy policies
+	"servicesupport/feed"
 	"servicesupport/graph"
 	"servicesupport/seed"
 	"servicesupport/telemetry"
+	"servicesupport/webhook"
 )
 
 func main() {
@@ -51,6 +53,8 @@ type settings struct {
 	logFormat         string
 	pool              database.Options
 	migrateOnStart    bool
+	webhookInsecure   bool
+	webhookRetryBase  time.Duration
 }
 
 // flagSet declares every setting as a flag whose default comes from the
@@ -116,6 +120,8 @@ func flagSet(name string, s *settings) (*flag.FlagSet, *string, *[]error) {
 	integer(&s.pool.MaxIdleConns, "db-max-idle-conns", 0, "idle database connections kept open (0: as many as db-max-open-conns)")
 	duration(&s.pool.ConnMaxLifetime, "db-conn-max-lifetime", database.DefaultConnMaxLifetime, "how long a database connection is reused")
 	boolean(&s.migrateOnStart, "migrate-on-start", true, "apply pending migrations at start (else run `servicesupport migrate`)")
+	boolean(&s.webhookInsecure, "webhook-allow-insecure", false, "also allow http:// webhook endpoints and loopback or private addresses (development and tests only)")
+	duration(&s.webhookRetryBase, "webhook-retry-base", webhook.DefaultRetryBase, "the first retry delay of a failed webhook delivery; each later one doubles, with jitter")
 	return fs, &origins, &bad
 }
 
@@ -292,27 +298,36 @@ func serve(s settings) error {
 		}
 	}
 
+	metrics := telemetry.NewMetrics(db.SQL)
+	events := startEvents(ctx, s, db, client, metrics, log)
+	closing := make(chan struct{})
 	srv := &http.Server{
 		Addr: s.addr,
 		Handler: graph.NewHandler(graph.HandlerConfig{
-			Client:            client,
-			Secret:            []byte(s.secret),
-			DevMode:           s.devMode,
-			Introspection:     s.introspection,
-			AllowedOrigins:    s.origins,
-			Logger:            log,
-			Metrics:           telemetry.NewMetrics(db.SQL),
-			Ready:             ready,
-			GraphiQL:          s.graphiql,
-			GraphiQLQuery:     pageQuery,
-			AllowedOperations: allowed,
-			RequestTimeout:    s.requestTimeout,
+			Client:               client,
+			Secret:               []byte(s.secret),
+			DevMode:              s.devMode,
+			Introspection:        s.introspection,
+			AllowedOrigins:       s.origins,
+			Logger:               log,
+			Metrics:              metrics,
+			Ready:                ready,
+			GraphiQL:             s.graphiql,
+			GraphiQLQuery:        pageQuery,
+			AllowedOperations:    allowed,
+			RequestTimeout:       s.requestTimeout,
+			Feed:                 events,
+			Stop:                 closing,
+			WebhookAllowInsecure: s.webhookInsecure,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
+	// Shutdown does not wait for WebSocket connections: they are told to
+	// end when it starts.
+	srv.RegisterOnShutdown(func() { close(closing) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	log.Info("listening", "addr", s.addr, "dev_mode", s.devMode)
@@ -328,6 +343,66 @@ func serve(s settings) error {
 		return err
 	}
 	return nil
+}
+
+// startEvents starts what carries committed events beyond their
+// transaction, until ctx ends: the change feed (LISTEN/NOTIFY on
+// PostgreSQL, polling on SQLite), which subscriptions read, and the
+// webhook worker, woken by the feed and polling for retries.
+func startEvents(ctx context.Context, s settings, db *database.DB, client *ent.Client, metrics *telemetry.Metrics, log *slog.Logger) *feed.Feed {
+	f := feed.New(s.databaseURL, db.SQL, log)
+	go func() {
+		if err := f.Run(ctx); err != nil && ctx.Err() == nil {
+			log.Error("change feed stopped", "err", err)
+		}
+	}()
+	worker := &webhook.Worker{
+		Client: client,
+		HTTP:   webhook.NewClient(s.webhookInsecure),
+		Base:   s.webhookRetryBase,
+		Wake:   wakeOn(ctx, f),
+		Log:    log,
+		Observe: func(outcome string, lag time.Duration) {
+			metrics.Deliveries.WithLabelValues(outcome).Inc()
+			if outcome == webhook.OutcomeDelivered {
+				metrics.DeliveryLag.Observe(lag.Seconds())
+			}
+		},
+	}
+	go func() {
+		if err := worker.Run(ctx); err != nil {
+			log.Error("webhook worker stopped", "err", err)
+		}
+	}()
+	return f
+}
+
+// wakeOn turns the feed's notes into nudges that coalesce: the worker
+// only needs to know that something committed.
+func wakeOn(ctx context.Context, f *feed.Feed) <-chan struct{} {
+	wake := make(chan struct{}, 1)
+	go func() {
+		for ctx.Err() == nil {
+			l, cancel := f.Subscribe(64)
+			for open := true; open; {
+				var ok bool
+				select {
+				case <-ctx.Done():
+					open = false
+				case _, ok = <-l.C():
+					open = ok // closed: dropped far behind; the poll covers the gap
+				}
+				if ok {
+					select {
+					case wake <- struct{}{}:
+					default:
+					}
+				}
+			}
+			cancel()
+		}
+	}()
+	return wake
 }
 
 // readiness returns the /readyz check: the database answers, and has

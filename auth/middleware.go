@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -45,18 +46,55 @@ func Middleware(secret []byte, resolve SellerResolver, next http.Handler) http.H
 			unauthenticated(w, msgInvalidToken)
 			return
 		}
-		if v.Role == RoleSeller && resolve != nil {
-			id, err := resolve(r.Context(), v.AccountID)
-			if err != nil {
-				slog.ErrorContext(r.Context(), "auth: resolving seller",
-					"subject", v.Subject, "account_id", v.AccountID, "err", err)
-				writeError(w, http.StatusInternalServerError, msgInternal, "INTERNAL")
-				return
-			}
-			v.SellerID = id
+		if err := resolveSeller(r.Context(), v, resolve); err != nil {
+			writeError(w, http.StatusInternalServerError, msgInternal, "INTERNAL")
+			return
 		}
 		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), v)))
 	})
+}
+
+// resolveSeller fills in a seller viewer's SellerID (a nil resolve leaves
+// it 0).
+func resolveSeller(ctx context.Context, v *Viewer, resolve SellerResolver) error {
+	if v.Role != RoleSeller || resolve == nil {
+		return nil
+	}
+	id, err := resolve(ctx, v.AccountID)
+	if err != nil {
+		slog.ErrorContext(ctx, "auth: resolving seller",
+			"subject", v.Subject, "account_id", v.AccountID, "err", err)
+		return err
+	}
+	v.SellerID = id
+	return nil
+}
+
+// ErrInvalidToken is what FromAuthorization returns for a value that is
+// not a valid "Bearer <token>": the caller refuses the connection.
+var ErrInvalidToken = errors.New(msgInvalidToken)
+
+// FromAuthorization authenticates a long-lived connection (a WebSocket's
+// connection_init payload) as Middleware does a request: an empty value
+// is an anonymous viewer; anything but a valid bearer token is
+// ErrInvalidToken.
+func FromAuthorization(ctx context.Context, secret []byte, resolve SellerResolver, value string) (*Viewer, error) {
+	if value == "" {
+		return anonymous(), nil
+	}
+	token, ok := bearerToken([]string{value})
+	if !ok {
+		return nil, ErrInvalidToken
+	}
+	v, err := Parse(secret, token, nil)
+	if err != nil {
+		slog.DebugContext(ctx, "auth: token refused", "err", err)
+		return nil, ErrInvalidToken
+	}
+	if err := resolveSeller(ctx, v, resolve); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // bearerToken extracts the token of a single "Bearer <token>" header value.

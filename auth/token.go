@@ -61,7 +61,7 @@ func (c *Claims) check() error {
 // viewer turns checked claims into a Viewer (SellerID left 0). The account id
 // is kept only for sellers, so it can never be mistaken for ownership by staff.
 func (c *Claims) viewer() *Viewer {
-	v := &Viewer{Role: tokenRoles[c.Role], Subject: c.Subject}
+	v := &Viewer{Role: tokenRoles[c.Role], Subject: c.Subject, ExpiresAt: c.ExpiresAt}
 	if v.Role == RoleSeller {
 		v.AccountID = c.AccountID
 	}

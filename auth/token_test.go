@@ -212,7 +212,10 @@ func TestParse(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if *got != *tc.want {
+			if got.ExpiresAt.IsZero() {
+				t.Errorf("Parse = %+v: no expiry", got)
+			}
+			if withoutExpiry(*got) != *tc.want {
 				t.Errorf("Parse = %+v, want %+v", got, tc.want)
 			}
 		})
@@ -267,7 +270,10 @@ func TestMintRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if *got != tc.want {
+			if !got.ExpiresAt.Equal(testNow.Add(time.Hour).Truncate(time.Second)) {
+				t.Errorf("round trip expiry = %v, want %v", got.ExpiresAt, testNow.Add(time.Hour))
+			}
+			if withoutExpiry(*got) != tc.want {
 				t.Errorf("round trip = %+v, want %+v", got, tc.want)
 			}
 

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 )
 
 // Role is what a viewer may see and do; it is the GraphQL enum ViewerRole.
@@ -52,6 +53,9 @@ type Viewer struct {
 	Subject   string // token "sub"; "" for anonymous
 	AccountID string // token "account_id" (sellers)
 	SellerID  int    // the Seller row of AccountID; 0 when the account has no Seller yet
+	// ExpiresAt is when the token expires (zero for anonymous): a
+	// long-lived connection authenticated once ends then.
+	ExpiresAt time.Time
 }
 
 // anonymous returns a fresh anonymous Viewer.

@@ -58,13 +58,16 @@ type CustomerServiceGroupEdges struct {
 	Seller *Seller `json:"seller,omitempty"`
 	// Products that selected this group.
 	Products []*Product `json:"products,omitempty"`
+	// Events holds the value of the events edge.
+	Events []*Event `json:"events,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
 	namedProducts map[string][]*Product
+	namedEvents   map[string][]*Event
 }
 
 // SellerOrErr returns the Seller value or an error if the edge
@@ -85,6 +88,15 @@ func (e CustomerServiceGroupEdges) ProductsOrErr() ([]*Product, error) {
 		return e.Products, nil
 	}
 	return nil, &NotLoadedError{edge: "products"}
+}
+
+// EventsOrErr returns the Events value or an error if the edge
+// was not loaded in eager-loading.
+func (e CustomerServiceGroupEdges) EventsOrErr() ([]*Event, error) {
+	if e.loadedTypes[2] {
+		return e.Events, nil
+	}
+	return nil, &NotLoadedError{edge: "events"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -230,6 +242,11 @@ func (_m *CustomerServiceGroup) QueryProducts() *ProductQuery {
 	return NewCustomerServiceGroupClient(_m.config).QueryProducts(_m)
 }
 
+// QueryEvents queries the "events" edge of the CustomerServiceGroup entity.
+func (_m *CustomerServiceGroup) QueryEvents() *EventQuery {
+	return NewCustomerServiceGroupClient(_m.config).QueryEvents(_m)
+}
+
 // Update returns a builder for updating this CustomerServiceGroup.
 // Note that you need to call CustomerServiceGroup.Unwrap() before calling this method if this CustomerServiceGroup
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -316,6 +333,30 @@ func (_m *CustomerServiceGroup) appendNamedProducts(name string, edges ...*Produ
 		_m.Edges.namedProducts[name] = []*Product{}
 	} else {
 		_m.Edges.namedProducts[name] = append(_m.Edges.namedProducts[name], edges...)
+	}
+}
+
+// NamedEvents returns the Events named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *CustomerServiceGroup) NamedEvents(name string) ([]*Event, error) {
+	if _m.Edges.namedEvents == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedEvents[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *CustomerServiceGroup) appendNamedEvents(name string, edges ...*Event) {
+	if _m.Edges.namedEvents == nil {
+		_m.Edges.namedEvents = make(map[string][]*Event)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedEvents[name] = []*Event{}
+	} else {
+		_m.Edges.namedEvents[name] = append(_m.Edges.namedEvents[name], edges...)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/event"
 	"servicesupport/ent/product"
 	"servicesupport/ent/seller"
 	"servicesupport/schedule"
@@ -143,6 +144,21 @@ func (_c *CustomerServiceGroupCreate) AddProducts(v ...*Product) *CustomerServic
 		ids[i] = v[i].ID
 	}
 	return _c.AddProductIDs(ids...)
+}
+
+// AddEventIDs adds the "events" edge to the Event entity by IDs.
+func (_c *CustomerServiceGroupCreate) AddEventIDs(ids ...int) *CustomerServiceGroupCreate {
+	_c.mutation.AddEventIDs(ids...)
+	return _c
+}
+
+// AddEvents adds the "events" edges to the Event entity.
+func (_c *CustomerServiceGroupCreate) AddEvents(v ...*Event) *CustomerServiceGroupCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddEventIDs(ids...)
 }
 
 // Mutation returns the CustomerServiceGroupMutation object of the builder.
@@ -341,6 +357,22 @@ func (_c *CustomerServiceGroupCreate) createSpec() (*CustomerServiceGroup, *sqlg
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(product.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.EventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customerservicegroup.EventsTable,
+			Columns: []string{customerservicegroup.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/event"
 	"servicesupport/ent/predicate"
 	"servicesupport/ent/product"
 	"servicesupport/ent/seller"
@@ -29,9 +30,11 @@ type CustomerServiceGroupQuery struct {
 	predicates        []predicate.CustomerServiceGroup
 	withSeller        *SellerQuery
 	withProducts      *ProductQuery
+	withEvents        *EventQuery
 	loadTotal         []func(context.Context, []*CustomerServiceGroup) error
 	modifiers         []func(*sql.Selector)
 	withNamedProducts map[string]*ProductQuery
+	withNamedEvents   map[string]*EventQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -105,6 +108,28 @@ func (_q *CustomerServiceGroupQuery) QueryProducts() *ProductQuery {
 			sqlgraph.From(customerservicegroup.Table, customerservicegroup.FieldID, selector),
 			sqlgraph.To(product.Table, product.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, customerservicegroup.ProductsTable, customerservicegroup.ProductsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryEvents chains the current query on the "events" edge.
+func (_q *CustomerServiceGroupQuery) QueryEvents() *EventQuery {
+	query := (&EventClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customerservicegroup.Table, customerservicegroup.FieldID, selector),
+			sqlgraph.To(event.Table, event.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, customerservicegroup.EventsTable, customerservicegroup.EventsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -306,6 +331,7 @@ func (_q *CustomerServiceGroupQuery) Clone() *CustomerServiceGroupQuery {
 		predicates:   append([]predicate.CustomerServiceGroup{}, _q.predicates...),
 		withSeller:   _q.withSeller.Clone(),
 		withProducts: _q.withProducts.Clone(),
+		withEvents:   _q.withEvents.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -332,6 +358,17 @@ func (_q *CustomerServiceGroupQuery) WithProducts(opts ...func(*ProductQuery)) *
 		opt(query)
 	}
 	_q.withProducts = query
+	return _q
+}
+
+// WithEvents tells the query-builder to eager-load the nodes that are connected to
+// the "events" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerServiceGroupQuery) WithEvents(opts ...func(*EventQuery)) *CustomerServiceGroupQuery {
+	query := (&EventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withEvents = query
 	return _q
 }
 
@@ -419,9 +456,10 @@ func (_q *CustomerServiceGroupQuery) sqlAll(ctx context.Context, hooks ...queryH
 	var (
 		nodes       = []*CustomerServiceGroup{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withSeller != nil,
 			_q.withProducts != nil,
+			_q.withEvents != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -458,10 +496,24 @@ func (_q *CustomerServiceGroupQuery) sqlAll(ctx context.Context, hooks ...queryH
 			return nil, err
 		}
 	}
+	if query := _q.withEvents; query != nil {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *CustomerServiceGroup) { n.Edges.Events = []*Event{} },
+			func(n *CustomerServiceGroup, e *Event) { n.Edges.Events = append(n.Edges.Events, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedProducts {
 		if err := _q.loadProducts(ctx, query, nodes,
 			func(n *CustomerServiceGroup) { n.appendNamedProducts(name) },
 			func(n *CustomerServiceGroup, e *Product) { n.appendNamedProducts(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedEvents {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *CustomerServiceGroup) { n.appendNamedEvents(name) },
+			func(n *CustomerServiceGroup, e *Event) { n.appendNamedEvents(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -530,6 +582,39 @@ func (_q *CustomerServiceGroupQuery) loadProducts(ctx context.Context, query *Pr
 		node, ok := nodeids[*fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "after_sales_group_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *CustomerServiceGroupQuery) loadEvents(ctx context.Context, query *EventQuery, nodes []*CustomerServiceGroup, init func(*CustomerServiceGroup), assign func(*CustomerServiceGroup, *Event)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*CustomerServiceGroup)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(event.FieldCustomerServiceGroupID)
+	}
+	query.Where(predicate.Event(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(customerservicegroup.EventsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.CustomerServiceGroupID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "customer_service_group_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "customer_service_group_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -669,6 +754,20 @@ func (_q *CustomerServiceGroupQuery) WithNamedProducts(name string, opts ...func
 		_q.withNamedProducts = make(map[string]*ProductQuery)
 	}
 	_q.withNamedProducts[name] = query
+	return _q
+}
+
+// WithNamedEvents tells the query-builder to eager-load the nodes that are connected to the "events"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerServiceGroupQuery) WithNamedEvents(name string, opts ...func(*EventQuery)) *CustomerServiceGroupQuery {
+	query := (&EventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedEvents == nil {
+		_q.withNamedEvents = make(map[string]*EventQuery)
+	}
+	_q.withNamedEvents[name] = query
 	return _q
 }
 

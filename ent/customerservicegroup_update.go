@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/event"
 	"servicesupport/ent/predicate"
 	"servicesupport/ent/product"
 	"servicesupport/schedule"
@@ -204,6 +205,21 @@ func (_u *CustomerServiceGroupUpdate) AddProducts(v ...*Product) *CustomerServic
 	return _u.AddProductIDs(ids...)
 }
 
+// AddEventIDs adds the "events" edge to the Event entity by IDs.
+func (_u *CustomerServiceGroupUpdate) AddEventIDs(ids ...int) *CustomerServiceGroupUpdate {
+	_u.mutation.AddEventIDs(ids...)
+	return _u
+}
+
+// AddEvents adds the "events" edges to the Event entity.
+func (_u *CustomerServiceGroupUpdate) AddEvents(v ...*Event) *CustomerServiceGroupUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddEventIDs(ids...)
+}
+
 // Mutation returns the CustomerServiceGroupMutation object of the builder.
 func (_u *CustomerServiceGroupUpdate) Mutation() *CustomerServiceGroupMutation {
 	return _u.mutation
@@ -228,6 +244,27 @@ func (_u *CustomerServiceGroupUpdate) RemoveProducts(v ...*Product) *CustomerSer
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveProductIDs(ids...)
+}
+
+// ClearEvents clears all "events" edges to the Event entity.
+func (_u *CustomerServiceGroupUpdate) ClearEvents() *CustomerServiceGroupUpdate {
+	_u.mutation.ClearEvents()
+	return _u
+}
+
+// RemoveEventIDs removes the "events" edge to Event entities by IDs.
+func (_u *CustomerServiceGroupUpdate) RemoveEventIDs(ids ...int) *CustomerServiceGroupUpdate {
+	_u.mutation.RemoveEventIDs(ids...)
+	return _u
+}
+
+// RemoveEvents removes "events" edges to Event entities.
+func (_u *CustomerServiceGroupUpdate) RemoveEvents(v ...*Event) *CustomerServiceGroupUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveEventIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -398,6 +435,51 @@ func (_u *CustomerServiceGroupUpdate) sqlSave(ctx context.Context) (_node int, e
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(product.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.EventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customerservicegroup.EventsTable,
+			Columns: []string{customerservicegroup.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedEventsIDs(); len(nodes) > 0 && !_u.mutation.EventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customerservicegroup.EventsTable,
+			Columns: []string{customerservicegroup.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.EventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customerservicegroup.EventsTable,
+			Columns: []string{customerservicegroup.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -599,6 +681,21 @@ func (_u *CustomerServiceGroupUpdateOne) AddProducts(v ...*Product) *CustomerSer
 	return _u.AddProductIDs(ids...)
 }
 
+// AddEventIDs adds the "events" edge to the Event entity by IDs.
+func (_u *CustomerServiceGroupUpdateOne) AddEventIDs(ids ...int) *CustomerServiceGroupUpdateOne {
+	_u.mutation.AddEventIDs(ids...)
+	return _u
+}
+
+// AddEvents adds the "events" edges to the Event entity.
+func (_u *CustomerServiceGroupUpdateOne) AddEvents(v ...*Event) *CustomerServiceGroupUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddEventIDs(ids...)
+}
+
 // Mutation returns the CustomerServiceGroupMutation object of the builder.
 func (_u *CustomerServiceGroupUpdateOne) Mutation() *CustomerServiceGroupMutation {
 	return _u.mutation
@@ -623,6 +720,27 @@ func (_u *CustomerServiceGroupUpdateOne) RemoveProducts(v ...*Product) *Customer
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveProductIDs(ids...)
+}
+
+// ClearEvents clears all "events" edges to the Event entity.
+func (_u *CustomerServiceGroupUpdateOne) ClearEvents() *CustomerServiceGroupUpdateOne {
+	_u.mutation.ClearEvents()
+	return _u
+}
+
+// RemoveEventIDs removes the "events" edge to Event entities by IDs.
+func (_u *CustomerServiceGroupUpdateOne) RemoveEventIDs(ids ...int) *CustomerServiceGroupUpdateOne {
+	_u.mutation.RemoveEventIDs(ids...)
+	return _u
+}
+
+// RemoveEvents removes "events" edges to Event entities.
+func (_u *CustomerServiceGroupUpdateOne) RemoveEvents(v ...*Event) *CustomerServiceGroupUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveEventIDs(ids...)
 }
 
 // Where appends a list predicates to the CustomerServiceGroupUpdate builder.
@@ -823,6 +941,51 @@ func (_u *CustomerServiceGroupUpdateOne) sqlSave(ctx context.Context) (_node *Cu
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(product.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.EventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customerservicegroup.EventsTable,
+			Columns: []string{customerservicegroup.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedEventsIDs(); len(nodes) > 0 && !_u.mutation.EventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customerservicegroup.EventsTable,
+			Columns: []string{customerservicegroup.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.EventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customerservicegroup.EventsTable,
+			Columns: []string{customerservicegroup.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -9,10 +9,13 @@ import (
 	"reflect"
 	"servicesupport/ent/contact"
 	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/event"
 	"servicesupport/ent/persistedquery"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
 	"servicesupport/ent/seller"
+	"servicesupport/ent/webhookdelivery"
+	"servicesupport/ent/webhookendpoint"
 	"sync"
 
 	"entgo.io/ent"
@@ -80,10 +83,13 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			contact.Table:              contact.ValidColumn,
 			customerservicegroup.Table: customerservicegroup.ValidColumn,
+			event.Table:                event.ValidColumn,
 			persistedquery.Table:       persistedquery.ValidColumn,
 			product.Table:              product.ValidColumn,
 			review.Table:               review.ValidColumn,
 			seller.Table:               seller.ValidColumn,
+			webhookdelivery.Table:      webhookdelivery.ValidColumn,
+			webhookendpoint.Table:      webhookendpoint.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -5,11 +5,14 @@ package ent
 import (
 	"servicesupport/ent/contact"
 	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/event"
 	"servicesupport/ent/persistedquery"
 	"servicesupport/ent/predicate"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
 	"servicesupport/ent/seller"
+	"servicesupport/ent/webhookdelivery"
+	"servicesupport/ent/webhookendpoint"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -19,7 +22,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 6)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 9)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   contact.Table,
@@ -69,6 +72,29 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   event.Table,
+			Columns: event.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: event.FieldID,
+			},
+		},
+		Type: "Event",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			event.FieldType:                   {Type: field.TypeEnum, Column: event.FieldType},
+			event.FieldOccurredAt:             {Type: field.TypeTime, Column: event.FieldOccurredAt},
+			event.FieldActor:                  {Type: field.TypeString, Column: event.FieldActor},
+			event.FieldActorRole:              {Type: field.TypeString, Column: event.FieldActorRole},
+			event.FieldSellerID:               {Type: field.TypeInt, Column: event.FieldSellerID},
+			event.FieldSubjectID:              {Type: field.TypeInt, Column: event.FieldSubjectID},
+			event.FieldReviewID:               {Type: field.TypeInt, Column: event.FieldReviewID},
+			event.FieldProductID:              {Type: field.TypeInt, Column: event.FieldProductID},
+			event.FieldCustomerServiceGroupID: {Type: field.TypeInt, Column: event.FieldCustomerServiceGroupID},
+			event.FieldChanges:                {Type: field.TypeJSON, Column: event.FieldChanges},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   persistedquery.Table,
 			Columns: persistedquery.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -83,7 +109,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			persistedquery.FieldDocument:  {Type: field.TypeString, Column: persistedquery.FieldDocument},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
@@ -105,7 +131,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldVersion:           {Type: field.TypeInt, Column: product.FieldVersion},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   review.Table,
 			Columns: review.Columns,
@@ -130,7 +156,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			review.FieldComment:     {Type: field.TypeString, Column: review.FieldComment},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   seller.Table,
 			Columns: seller.Columns,
@@ -146,6 +172,48 @@ var schemaGraph = func() *sqlgraph.Schema {
 			seller.FieldName:              {Type: field.TypeString, Column: seller.FieldName},
 			seller.FieldBusinessContactID: {Type: field.TypeInt, Column: seller.FieldBusinessContactID},
 			seller.FieldPreSalesContactID: {Type: field.TypeInt, Column: seller.FieldPreSalesContactID},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   webhookdelivery.Table,
+			Columns: webhookdelivery.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: webhookdelivery.FieldID,
+			},
+		},
+		Type: "WebhookDelivery",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			webhookdelivery.FieldCreatedAt:          {Type: field.TypeTime, Column: webhookdelivery.FieldCreatedAt},
+			webhookdelivery.FieldEndpointID:         {Type: field.TypeInt, Column: webhookdelivery.FieldEndpointID},
+			webhookdelivery.FieldEventID:            {Type: field.TypeInt, Column: webhookdelivery.FieldEventID},
+			webhookdelivery.FieldSellerID:           {Type: field.TypeInt, Column: webhookdelivery.FieldSellerID},
+			webhookdelivery.FieldStatus:             {Type: field.TypeEnum, Column: webhookdelivery.FieldStatus},
+			webhookdelivery.FieldAttempts:           {Type: field.TypeInt, Column: webhookdelivery.FieldAttempts},
+			webhookdelivery.FieldLastAttemptAt:      {Type: field.TypeTime, Column: webhookdelivery.FieldLastAttemptAt},
+			webhookdelivery.FieldLastResponseStatus: {Type: field.TypeInt, Column: webhookdelivery.FieldLastResponseStatus},
+			webhookdelivery.FieldNextAttemptAt:      {Type: field.TypeTime, Column: webhookdelivery.FieldNextAttemptAt},
+			webhookdelivery.FieldLastError:          {Type: field.TypeString, Column: webhookdelivery.FieldLastError},
+			webhookdelivery.FieldLockedUntil:        {Type: field.TypeTime, Column: webhookdelivery.FieldLockedUntil},
+		},
+	}
+	graph.Nodes[8] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   webhookendpoint.Table,
+			Columns: webhookendpoint.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: webhookendpoint.FieldID,
+			},
+		},
+		Type: "WebhookEndpoint",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			webhookendpoint.FieldCreatedAt:  {Type: field.TypeTime, Column: webhookendpoint.FieldCreatedAt},
+			webhookendpoint.FieldURL:        {Type: field.TypeString, Column: webhookendpoint.FieldURL},
+			webhookendpoint.FieldEventTypes: {Type: field.TypeJSON, Column: webhookendpoint.FieldEventTypes},
+			webhookendpoint.FieldSecret:     {Type: field.TypeString, Column: webhookendpoint.FieldSecret},
+			webhookendpoint.FieldSellerID:   {Type: field.TypeInt, Column: webhookendpoint.FieldSellerID},
 		},
 	}
 	graph.MustAddE(
@@ -221,6 +289,78 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Product",
 	)
 	graph.MustAddE(
+		"events",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customerservicegroup.EventsTable,
+			Columns: []string{customerservicegroup.EventsColumn},
+			Bidi:    false,
+		},
+		"CustomerServiceGroup",
+		"Event",
+	)
+	graph.MustAddE(
+		"seller",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   event.SellerTable,
+			Columns: []string{event.SellerColumn},
+			Bidi:    false,
+		},
+		"Event",
+		"Seller",
+	)
+	graph.MustAddE(
+		"review",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   event.ReviewTable,
+			Columns: []string{event.ReviewColumn},
+			Bidi:    false,
+		},
+		"Event",
+		"Review",
+	)
+	graph.MustAddE(
+		"product",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   event.ProductTable,
+			Columns: []string{event.ProductColumn},
+			Bidi:    false,
+		},
+		"Event",
+		"Product",
+	)
+	graph.MustAddE(
+		"customer_service_group",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   event.CustomerServiceGroupTable,
+			Columns: []string{event.CustomerServiceGroupColumn},
+			Bidi:    false,
+		},
+		"Event",
+		"CustomerServiceGroup",
+	)
+	graph.MustAddE(
+		"deliveries",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.DeliveriesTable,
+			Columns: []string{event.DeliveriesColumn},
+			Bidi:    false,
+		},
+		"Event",
+		"WebhookDelivery",
+	)
+	graph.MustAddE(
 		"seller",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -257,6 +397,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Review",
 	)
 	graph.MustAddE(
+		"events",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   product.EventsTable,
+			Columns: []string{product.EventsColumn},
+			Bidi:    false,
+		},
+		"Product",
+		"Event",
+	)
+	graph.MustAddE(
 		"seller",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -291,6 +443,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Review",
 		"Product",
+	)
+	graph.MustAddE(
+		"events",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   review.EventsTable,
+			Columns: []string{review.EventsColumn},
+			Bidi:    false,
+		},
+		"Review",
+		"Event",
 	)
 	graph.MustAddE(
 		"contacts",
@@ -363,6 +527,78 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Seller",
 		"Review",
+	)
+	graph.MustAddE(
+		"events",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   seller.EventsTable,
+			Columns: []string{seller.EventsColumn},
+			Bidi:    false,
+		},
+		"Seller",
+		"Event",
+	)
+	graph.MustAddE(
+		"webhook_endpoints",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   seller.WebhookEndpointsTable,
+			Columns: []string{seller.WebhookEndpointsColumn},
+			Bidi:    false,
+		},
+		"Seller",
+		"WebhookEndpoint",
+	)
+	graph.MustAddE(
+		"endpoint",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   webhookdelivery.EndpointTable,
+			Columns: []string{webhookdelivery.EndpointColumn},
+			Bidi:    false,
+		},
+		"WebhookDelivery",
+		"WebhookEndpoint",
+	)
+	graph.MustAddE(
+		"event",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   webhookdelivery.EventTable,
+			Columns: []string{webhookdelivery.EventColumn},
+			Bidi:    false,
+		},
+		"WebhookDelivery",
+		"Event",
+	)
+	graph.MustAddE(
+		"seller",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   webhookendpoint.SellerTable,
+			Columns: []string{webhookendpoint.SellerColumn},
+			Bidi:    false,
+		},
+		"WebhookEndpoint",
+		"Seller",
+	)
+	graph.MustAddE(
+		"deliveries",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhookendpoint.DeliveriesTable,
+			Columns: []string{webhookendpoint.DeliveriesColumn},
+			Bidi:    false,
+		},
+		"WebhookEndpoint",
+		"WebhookDelivery",
 	)
 	return graph
 }()
@@ -642,6 +878,180 @@ func (f *CustomerServiceGroupFilter) WhereHasProductsWith(preds ...predicate.Pro
 	})))
 }
 
+// WhereHasEvents applies a predicate to check if query has an edge events.
+func (f *CustomerServiceGroupFilter) WhereHasEvents() {
+	f.Where(entql.HasEdge("events"))
+}
+
+// WhereHasEventsWith applies a predicate to check if query has an edge events with a given conditions (other predicates).
+func (f *CustomerServiceGroupFilter) WhereHasEventsWith(preds ...predicate.Event) {
+	f.Where(entql.HasEdgeWith("events", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *EventQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the EventQuery builder.
+func (_q *EventQuery) Filter() *EventFilter {
+	return &EventFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *EventMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the EventMutation builder.
+func (m *EventMutation) Filter() *EventFilter {
+	return &EventFilter{config: m.config, predicateAdder: m}
+}
+
+// EventFilter provides a generic filtering capability at runtime for EventQuery.
+type EventFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *EventFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *EventFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(event.FieldID))
+}
+
+// WhereType applies the entql string predicate on the type field.
+func (f *EventFilter) WhereType(p entql.StringP) {
+	f.Where(p.Field(event.FieldType))
+}
+
+// WhereOccurredAt applies the entql time.Time predicate on the occurred_at field.
+func (f *EventFilter) WhereOccurredAt(p entql.TimeP) {
+	f.Where(p.Field(event.FieldOccurredAt))
+}
+
+// WhereActor applies the entql string predicate on the actor field.
+func (f *EventFilter) WhereActor(p entql.StringP) {
+	f.Where(p.Field(event.FieldActor))
+}
+
+// WhereActorRole applies the entql string predicate on the actor_role field.
+func (f *EventFilter) WhereActorRole(p entql.StringP) {
+	f.Where(p.Field(event.FieldActorRole))
+}
+
+// WhereSellerID applies the entql int predicate on the seller_id field.
+func (f *EventFilter) WhereSellerID(p entql.IntP) {
+	f.Where(p.Field(event.FieldSellerID))
+}
+
+// WhereSubjectID applies the entql int predicate on the subject_id field.
+func (f *EventFilter) WhereSubjectID(p entql.IntP) {
+	f.Where(p.Field(event.FieldSubjectID))
+}
+
+// WhereReviewID applies the entql int predicate on the review_id field.
+func (f *EventFilter) WhereReviewID(p entql.IntP) {
+	f.Where(p.Field(event.FieldReviewID))
+}
+
+// WhereProductID applies the entql int predicate on the product_id field.
+func (f *EventFilter) WhereProductID(p entql.IntP) {
+	f.Where(p.Field(event.FieldProductID))
+}
+
+// WhereCustomerServiceGroupID applies the entql int predicate on the customer_service_group_id field.
+func (f *EventFilter) WhereCustomerServiceGroupID(p entql.IntP) {
+	f.Where(p.Field(event.FieldCustomerServiceGroupID))
+}
+
+// WhereChanges applies the entql json.RawMessage predicate on the changes field.
+func (f *EventFilter) WhereChanges(p entql.BytesP) {
+	f.Where(p.Field(event.FieldChanges))
+}
+
+// WhereHasSeller applies a predicate to check if query has an edge seller.
+func (f *EventFilter) WhereHasSeller() {
+	f.Where(entql.HasEdge("seller"))
+}
+
+// WhereHasSellerWith applies a predicate to check if query has an edge seller with a given conditions (other predicates).
+func (f *EventFilter) WhereHasSellerWith(preds ...predicate.Seller) {
+	f.Where(entql.HasEdgeWith("seller", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasReview applies a predicate to check if query has an edge review.
+func (f *EventFilter) WhereHasReview() {
+	f.Where(entql.HasEdge("review"))
+}
+
+// WhereHasReviewWith applies a predicate to check if query has an edge review with a given conditions (other predicates).
+func (f *EventFilter) WhereHasReviewWith(preds ...predicate.Review) {
+	f.Where(entql.HasEdgeWith("review", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProduct applies a predicate to check if query has an edge product.
+func (f *EventFilter) WhereHasProduct() {
+	f.Where(entql.HasEdge("product"))
+}
+
+// WhereHasProductWith applies a predicate to check if query has an edge product with a given conditions (other predicates).
+func (f *EventFilter) WhereHasProductWith(preds ...predicate.Product) {
+	f.Where(entql.HasEdgeWith("product", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCustomerServiceGroup applies a predicate to check if query has an edge customer_service_group.
+func (f *EventFilter) WhereHasCustomerServiceGroup() {
+	f.Where(entql.HasEdge("customer_service_group"))
+}
+
+// WhereHasCustomerServiceGroupWith applies a predicate to check if query has an edge customer_service_group with a given conditions (other predicates).
+func (f *EventFilter) WhereHasCustomerServiceGroupWith(preds ...predicate.CustomerServiceGroup) {
+	f.Where(entql.HasEdgeWith("customer_service_group", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDeliveries applies a predicate to check if query has an edge deliveries.
+func (f *EventFilter) WhereHasDeliveries() {
+	f.Where(entql.HasEdge("deliveries"))
+}
+
+// WhereHasDeliveriesWith applies a predicate to check if query has an edge deliveries with a given conditions (other predicates).
+func (f *EventFilter) WhereHasDeliveriesWith(preds ...predicate.WebhookDelivery) {
+	f.Where(entql.HasEdgeWith("deliveries", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *PersistedQueryQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -671,7 +1081,7 @@ type PersistedQueryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersistedQueryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -726,7 +1136,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -824,6 +1234,20 @@ func (f *ProductFilter) WhereHasReviewsWith(preds ...predicate.Review) {
 	})))
 }
 
+// WhereHasEvents applies a predicate to check if query has an edge events.
+func (f *ProductFilter) WhereHasEvents() {
+	f.Where(entql.HasEdge("events"))
+}
+
+// WhereHasEventsWith applies a predicate to check if query has an edge events with a given conditions (other predicates).
+func (f *ProductFilter) WhereHasEventsWith(preds ...predicate.Event) {
+	f.Where(entql.HasEdgeWith("events", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *ReviewQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -853,7 +1277,7 @@ type ReviewFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReviewFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -966,6 +1390,20 @@ func (f *ReviewFilter) WhereHasProductWith(preds ...predicate.Product) {
 	})))
 }
 
+// WhereHasEvents applies a predicate to check if query has an edge events.
+func (f *ReviewFilter) WhereHasEvents() {
+	f.Where(entql.HasEdge("events"))
+}
+
+// WhereHasEventsWith applies a predicate to check if query has an edge events with a given conditions (other predicates).
+func (f *ReviewFilter) WhereHasEventsWith(preds ...predicate.Event) {
+	f.Where(entql.HasEdgeWith("events", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *SellerQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -995,7 +1433,7 @@ type SellerFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SellerFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1109,6 +1547,250 @@ func (f *SellerFilter) WhereHasReviews() {
 // WhereHasReviewsWith applies a predicate to check if query has an edge reviews with a given conditions (other predicates).
 func (f *SellerFilter) WhereHasReviewsWith(preds ...predicate.Review) {
 	f.Where(entql.HasEdgeWith("reviews", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasEvents applies a predicate to check if query has an edge events.
+func (f *SellerFilter) WhereHasEvents() {
+	f.Where(entql.HasEdge("events"))
+}
+
+// WhereHasEventsWith applies a predicate to check if query has an edge events with a given conditions (other predicates).
+func (f *SellerFilter) WhereHasEventsWith(preds ...predicate.Event) {
+	f.Where(entql.HasEdgeWith("events", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasWebhookEndpoints applies a predicate to check if query has an edge webhook_endpoints.
+func (f *SellerFilter) WhereHasWebhookEndpoints() {
+	f.Where(entql.HasEdge("webhook_endpoints"))
+}
+
+// WhereHasWebhookEndpointsWith applies a predicate to check if query has an edge webhook_endpoints with a given conditions (other predicates).
+func (f *SellerFilter) WhereHasWebhookEndpointsWith(preds ...predicate.WebhookEndpoint) {
+	f.Where(entql.HasEdgeWith("webhook_endpoints", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *WebhookDeliveryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WebhookDeliveryQuery builder.
+func (_q *WebhookDeliveryQuery) Filter() *WebhookDeliveryFilter {
+	return &WebhookDeliveryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WebhookDeliveryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WebhookDeliveryMutation builder.
+func (m *WebhookDeliveryMutation) Filter() *WebhookDeliveryFilter {
+	return &WebhookDeliveryFilter{config: m.config, predicateAdder: m}
+}
+
+// WebhookDeliveryFilter provides a generic filtering capability at runtime for WebhookDeliveryQuery.
+type WebhookDeliveryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WebhookDeliveryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *WebhookDeliveryFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *WebhookDeliveryFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(webhookdelivery.FieldCreatedAt))
+}
+
+// WhereEndpointID applies the entql int predicate on the endpoint_id field.
+func (f *WebhookDeliveryFilter) WhereEndpointID(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldEndpointID))
+}
+
+// WhereEventID applies the entql int predicate on the event_id field.
+func (f *WebhookDeliveryFilter) WhereEventID(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldEventID))
+}
+
+// WhereSellerID applies the entql int predicate on the seller_id field.
+func (f *WebhookDeliveryFilter) WhereSellerID(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldSellerID))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *WebhookDeliveryFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldStatus))
+}
+
+// WhereAttempts applies the entql int predicate on the attempts field.
+func (f *WebhookDeliveryFilter) WhereAttempts(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldAttempts))
+}
+
+// WhereLastAttemptAt applies the entql time.Time predicate on the last_attempt_at field.
+func (f *WebhookDeliveryFilter) WhereLastAttemptAt(p entql.TimeP) {
+	f.Where(p.Field(webhookdelivery.FieldLastAttemptAt))
+}
+
+// WhereLastResponseStatus applies the entql int predicate on the last_response_status field.
+func (f *WebhookDeliveryFilter) WhereLastResponseStatus(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldLastResponseStatus))
+}
+
+// WhereNextAttemptAt applies the entql time.Time predicate on the next_attempt_at field.
+func (f *WebhookDeliveryFilter) WhereNextAttemptAt(p entql.TimeP) {
+	f.Where(p.Field(webhookdelivery.FieldNextAttemptAt))
+}
+
+// WhereLastError applies the entql string predicate on the last_error field.
+func (f *WebhookDeliveryFilter) WhereLastError(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldLastError))
+}
+
+// WhereLockedUntil applies the entql time.Time predicate on the locked_until field.
+func (f *WebhookDeliveryFilter) WhereLockedUntil(p entql.TimeP) {
+	f.Where(p.Field(webhookdelivery.FieldLockedUntil))
+}
+
+// WhereHasEndpoint applies a predicate to check if query has an edge endpoint.
+func (f *WebhookDeliveryFilter) WhereHasEndpoint() {
+	f.Where(entql.HasEdge("endpoint"))
+}
+
+// WhereHasEndpointWith applies a predicate to check if query has an edge endpoint with a given conditions (other predicates).
+func (f *WebhookDeliveryFilter) WhereHasEndpointWith(preds ...predicate.WebhookEndpoint) {
+	f.Where(entql.HasEdgeWith("endpoint", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasEvent applies a predicate to check if query has an edge event.
+func (f *WebhookDeliveryFilter) WhereHasEvent() {
+	f.Where(entql.HasEdge("event"))
+}
+
+// WhereHasEventWith applies a predicate to check if query has an edge event with a given conditions (other predicates).
+func (f *WebhookDeliveryFilter) WhereHasEventWith(preds ...predicate.Event) {
+	f.Where(entql.HasEdgeWith("event", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *WebhookEndpointQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WebhookEndpointQuery builder.
+func (_q *WebhookEndpointQuery) Filter() *WebhookEndpointFilter {
+	return &WebhookEndpointFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WebhookEndpointMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WebhookEndpointMutation builder.
+func (m *WebhookEndpointMutation) Filter() *WebhookEndpointFilter {
+	return &WebhookEndpointFilter{config: m.config, predicateAdder: m}
+}
+
+// WebhookEndpointFilter provides a generic filtering capability at runtime for WebhookEndpointQuery.
+type WebhookEndpointFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WebhookEndpointFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *WebhookEndpointFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(webhookendpoint.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *WebhookEndpointFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(webhookendpoint.FieldCreatedAt))
+}
+
+// WhereURL applies the entql string predicate on the url field.
+func (f *WebhookEndpointFilter) WhereURL(p entql.StringP) {
+	f.Where(p.Field(webhookendpoint.FieldURL))
+}
+
+// WhereEventTypes applies the entql json.RawMessage predicate on the event_types field.
+func (f *WebhookEndpointFilter) WhereEventTypes(p entql.BytesP) {
+	f.Where(p.Field(webhookendpoint.FieldEventTypes))
+}
+
+// WhereSecret applies the entql string predicate on the secret field.
+func (f *WebhookEndpointFilter) WhereSecret(p entql.StringP) {
+	f.Where(p.Field(webhookendpoint.FieldSecret))
+}
+
+// WhereSellerID applies the entql int predicate on the seller_id field.
+func (f *WebhookEndpointFilter) WhereSellerID(p entql.IntP) {
+	f.Where(p.Field(webhookendpoint.FieldSellerID))
+}
+
+// WhereHasSeller applies a predicate to check if query has an edge seller.
+func (f *WebhookEndpointFilter) WhereHasSeller() {
+	f.Where(entql.HasEdge("seller"))
+}
+
+// WhereHasSellerWith applies a predicate to check if query has an edge seller with a given conditions (other predicates).
+func (f *WebhookEndpointFilter) WhereHasSellerWith(preds ...predicate.Seller) {
+	f.Where(entql.HasEdgeWith("seller", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDeliveries applies a predicate to check if query has an edge deliveries.
+func (f *WebhookEndpointFilter) WhereHasDeliveries() {
+	f.Where(entql.HasEdge("deliveries"))
+}
+
+// WhereHasDeliveriesWith applies a predicate to check if query has an edge deliveries with a given conditions (other predicates).
+func (f *WebhookEndpointFilter) WhereHasDeliveriesWith(preds ...predicate.WebhookDelivery) {
+	f.Where(entql.HasEdgeWith("deliveries", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

@@ -53,6 +53,38 @@ func (_m *CustomerServiceGroup) Products(
 	return _m.QueryProducts().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Event) Seller(ctx context.Context) (*Seller, error) {
+	result, err := _m.Edges.SellerOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QuerySeller().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Event) Review(ctx context.Context) (*Review, error) {
+	result, err := _m.Edges.ReviewOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryReview().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Event) Product(ctx context.Context) (*Product, error) {
+	result, err := _m.Edges.ProductOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryProduct().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Event) CustomerServiceGroup(ctx context.Context) (*CustomerServiceGroup, error) {
+	result, err := _m.Edges.CustomerServiceGroupOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCustomerServiceGroup().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Product) Seller(ctx context.Context) (*Seller, error) {
 	result, err := _m.Edges.SellerOrErr()
 	if IsNotLoaded(err) {
@@ -91,6 +123,26 @@ func (_m *Review) Product(ctx context.Context) (*Product, error) {
 		result, err = _m.QueryProduct().Only(ctx)
 	}
 	return result, MaskNotFound(err)
+}
+
+func (_m *Review) Events(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *EventOrder,
+) (*EventConnection, error) {
+	opts := []EventPaginateOption{
+		WithEventOrder(orderBy),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
+	if nodes, err := _m.NamedEvents(alias); err == nil || hasTotalCount {
+		pager, err := newEventPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &EventConnection{Edges: []*EventEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryEvents().Paginate(ctx, after, first, before, last, opts...)
 }
 
 func (_m *Seller) BusinessContact(ctx context.Context) (*Contact, error) {
@@ -161,4 +213,40 @@ func (_m *Seller) Reviews(
 		return conn, nil
 	}
 	return _m.QueryReviews().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *WebhookDelivery) Event(ctx context.Context) (*Event, error) {
+	result, err := _m.Edges.EventOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEvent().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *WebhookEndpoint) Seller(ctx context.Context) (*Seller, error) {
+	result, err := _m.Edges.SellerOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QuerySeller().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *WebhookEndpoint) Deliveries(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *WebhookDeliveryOrder,
+) (*WebhookDeliveryConnection, error) {
+	opts := []WebhookDeliveryPaginateOption{
+		WithWebhookDeliveryOrder(orderBy),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	if nodes, err := _m.NamedDeliveries(alias); err == nil || hasTotalCount {
+		pager, err := newWebhookDeliveryPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &WebhookDeliveryConnection{Edges: []*WebhookDeliveryEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryDeliveries().Paginate(ctx, after, first, before, last, opts...)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/event"
 	"servicesupport/ent/predicate"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
@@ -31,9 +32,11 @@ type ProductQuery struct {
 	withSeller          *SellerQuery
 	withAfterSalesGroup *CustomerServiceGroupQuery
 	withReviews         *ReviewQuery
+	withEvents          *EventQuery
 	loadTotal           []func(context.Context, []*Product) error
 	modifiers           []func(*sql.Selector)
 	withNamedReviews    map[string]*ReviewQuery
+	withNamedEvents     map[string]*EventQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -129,6 +132,28 @@ func (_q *ProductQuery) QueryReviews() *ReviewQuery {
 			sqlgraph.From(product.Table, product.FieldID, selector),
 			sqlgraph.To(review.Table, review.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, product.ReviewsTable, product.ReviewsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryEvents chains the current query on the "events" edge.
+func (_q *ProductQuery) QueryEvents() *EventQuery {
+	query := (&EventClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(product.Table, product.FieldID, selector),
+			sqlgraph.To(event.Table, event.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, product.EventsTable, product.EventsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -331,6 +356,7 @@ func (_q *ProductQuery) Clone() *ProductQuery {
 		withSeller:          _q.withSeller.Clone(),
 		withAfterSalesGroup: _q.withAfterSalesGroup.Clone(),
 		withReviews:         _q.withReviews.Clone(),
+		withEvents:          _q.withEvents.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -368,6 +394,17 @@ func (_q *ProductQuery) WithReviews(opts ...func(*ReviewQuery)) *ProductQuery {
 		opt(query)
 	}
 	_q.withReviews = query
+	return _q
+}
+
+// WithEvents tells the query-builder to eager-load the nodes that are connected to
+// the "events" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ProductQuery) WithEvents(opts ...func(*EventQuery)) *ProductQuery {
+	query := (&EventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withEvents = query
 	return _q
 }
 
@@ -455,10 +492,11 @@ func (_q *ProductQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Prod
 	var (
 		nodes       = []*Product{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withSeller != nil,
 			_q.withAfterSalesGroup != nil,
 			_q.withReviews != nil,
+			_q.withEvents != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -501,10 +539,24 @@ func (_q *ProductQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Prod
 			return nil, err
 		}
 	}
+	if query := _q.withEvents; query != nil {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *Product) { n.Edges.Events = []*Event{} },
+			func(n *Product, e *Event) { n.Edges.Events = append(n.Edges.Events, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedReviews {
 		if err := _q.loadReviews(ctx, query, nodes,
 			func(n *Product) { n.appendNamedReviews(name) },
 			func(n *Product, e *Review) { n.appendNamedReviews(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedEvents {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *Product) { n.appendNamedEvents(name) },
+			func(n *Product, e *Event) { n.appendNamedEvents(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -592,6 +644,39 @@ func (_q *ProductQuery) loadReviews(ctx context.Context, query *ReviewQuery, nod
 	}
 	query.Where(predicate.Review(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(product.ReviewsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ProductID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "product_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "product_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *ProductQuery) loadEvents(ctx context.Context, query *EventQuery, nodes []*Product, init func(*Product), assign func(*Product, *Event)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Product)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(event.FieldProductID)
+	}
+	query.Where(predicate.Event(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(product.EventsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -747,6 +832,20 @@ func (_q *ProductQuery) WithNamedReviews(name string, opts ...func(*ReviewQuery)
 		_q.withNamedReviews = make(map[string]*ReviewQuery)
 	}
 	_q.withNamedReviews[name] = query
+	return _q
+}
+
+// WithNamedEvents tells the query-builder to eager-load the nodes that are connected to the "events"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ProductQuery) WithNamedEvents(name string, opts ...func(*EventQuery)) *ProductQuery {
+	query := (&EventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedEvents == nil {
+		_q.withNamedEvents = make(map[string]*EventQuery)
+	}
+	_q.withNamedEvents[name] = query
 	return _q
 }
 

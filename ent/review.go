@@ -60,11 +60,15 @@ type ReviewEdges struct {
 	Contact *Contact `json:"contact,omitempty"`
 	// The product whose release is decided (release reviews).
 	Product *Product `json:"product,omitempty"`
+	// The review's own history.
+	Events []*Event `json:"events,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
+
+	namedEvents map[string][]*Event
 }
 
 // SellerOrErr returns the Seller value or an error if the edge
@@ -98,6 +102,15 @@ func (e ReviewEdges) ProductOrErr() (*Product, error) {
 		return nil, &NotFoundError{label: product.Label}
 	}
 	return nil, &NotLoadedError{edge: "product"}
+}
+
+// EventsOrErr returns the Events value or an error if the edge
+// was not loaded in eager-loading.
+func (e ReviewEdges) EventsOrErr() ([]*Event, error) {
+	if e.loadedTypes[3] {
+		return e.Events, nil
+	}
+	return nil, &NotLoadedError{edge: "events"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -241,6 +254,11 @@ func (_m *Review) QueryProduct() *ProductQuery {
 	return NewReviewClient(_m.config).QueryProduct(_m)
 }
 
+// QueryEvents queries the "events" edge of the Review entity.
+func (_m *Review) QueryEvents() *EventQuery {
+	return NewReviewClient(_m.config).QueryEvents(_m)
+}
+
 // Update returns a builder for updating this Review.
 // Note that you need to call Review.Unwrap() before calling this method if this Review
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -311,6 +329,30 @@ func (_m *Review) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedEvents returns the Events named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Review) NamedEvents(name string) ([]*Event, error) {
+	if _m.Edges.namedEvents == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedEvents[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Review) appendNamedEvents(name string, edges ...*Event) {
+	if _m.Edges.namedEvents == nil {
+		_m.Edges.namedEvents = make(map[string][]*Event)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedEvents[name] = []*Event{}
+	} else {
+		_m.Edges.namedEvents[name] = append(_m.Edges.namedEvents[name], edges...)
+	}
 }
 
 // Reviews is a parsable slice of Review.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"servicesupport/ent/contact"
+	"servicesupport/ent/event"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
 	"servicesupport/ent/schema/schematype"
@@ -157,6 +158,21 @@ func (_c *ReviewCreate) SetContact(v *Contact) *ReviewCreate {
 // SetProduct sets the "product" edge to the Product entity.
 func (_c *ReviewCreate) SetProduct(v *Product) *ReviewCreate {
 	return _c.SetProductID(v.ID)
+}
+
+// AddEventIDs adds the "events" edge to the Event entity by IDs.
+func (_c *ReviewCreate) AddEventIDs(ids ...int) *ReviewCreate {
+	_c.mutation.AddEventIDs(ids...)
+	return _c
+}
+
+// AddEvents adds the "events" edges to the Event entity.
+func (_c *ReviewCreate) AddEvents(v ...*Event) *ReviewCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddEventIDs(ids...)
 }
 
 // Mutation returns the ReviewMutation object of the builder.
@@ -350,6 +366,22 @@ func (_c *ReviewCreate) createSpec() (*Review, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.ProductID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.EventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   review.EventsTable,
+			Columns: []string{review.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

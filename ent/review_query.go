@@ -4,10 +4,12 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
 	"servicesupport/ent/contact"
+	"servicesupport/ent/event"
 	"servicesupport/ent/predicate"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
@@ -23,15 +25,17 @@ import (
 // ReviewQuery is the builder for querying Review entities.
 type ReviewQuery struct {
 	config
-	ctx         *QueryContext
-	order       []review.OrderOption
-	inters      []Interceptor
-	predicates  []predicate.Review
-	withSeller  *SellerQuery
-	withContact *ContactQuery
-	withProduct *ProductQuery
-	loadTotal   []func(context.Context, []*Review) error
-	modifiers   []func(*sql.Selector)
+	ctx             *QueryContext
+	order           []review.OrderOption
+	inters          []Interceptor
+	predicates      []predicate.Review
+	withSeller      *SellerQuery
+	withContact     *ContactQuery
+	withProduct     *ProductQuery
+	withEvents      *EventQuery
+	loadTotal       []func(context.Context, []*Review) error
+	modifiers       []func(*sql.Selector)
+	withNamedEvents map[string]*EventQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -127,6 +131,28 @@ func (_q *ReviewQuery) QueryProduct() *ProductQuery {
 			sqlgraph.From(review.Table, review.FieldID, selector),
 			sqlgraph.To(product.Table, product.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, review.ProductTable, review.ProductColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryEvents chains the current query on the "events" edge.
+func (_q *ReviewQuery) QueryEvents() *EventQuery {
+	query := (&EventClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(review.Table, review.FieldID, selector),
+			sqlgraph.To(event.Table, event.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, review.EventsTable, review.EventsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -329,6 +355,7 @@ func (_q *ReviewQuery) Clone() *ReviewQuery {
 		withSeller:  _q.withSeller.Clone(),
 		withContact: _q.withContact.Clone(),
 		withProduct: _q.withProduct.Clone(),
+		withEvents:  _q.withEvents.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -366,6 +393,17 @@ func (_q *ReviewQuery) WithProduct(opts ...func(*ProductQuery)) *ReviewQuery {
 		opt(query)
 	}
 	_q.withProduct = query
+	return _q
+}
+
+// WithEvents tells the query-builder to eager-load the nodes that are connected to
+// the "events" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ReviewQuery) WithEvents(opts ...func(*EventQuery)) *ReviewQuery {
+	query := (&EventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withEvents = query
 	return _q
 }
 
@@ -453,10 +491,11 @@ func (_q *ReviewQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Revie
 	var (
 		nodes       = []*Review{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withSeller != nil,
 			_q.withContact != nil,
 			_q.withProduct != nil,
+			_q.withEvents != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -495,6 +534,20 @@ func (_q *ReviewQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Revie
 	if query := _q.withProduct; query != nil {
 		if err := _q.loadProduct(ctx, query, nodes, nil,
 			func(n *Review, e *Product) { n.Edges.Product = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withEvents; query != nil {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *Review) { n.Edges.Events = []*Event{} },
+			func(n *Review, e *Event) { n.Edges.Events = append(n.Edges.Events, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedEvents {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *Review) { n.appendNamedEvents(name) },
+			func(n *Review, e *Event) { n.appendNamedEvents(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -596,6 +649,39 @@ func (_q *ReviewQuery) loadProduct(ctx context.Context, query *ProductQuery, nod
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *ReviewQuery) loadEvents(ctx context.Context, query *EventQuery, nodes []*Review, init func(*Review), assign func(*Review, *Event)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Review)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(event.FieldReviewID)
+	}
+	query.Where(predicate.Event(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(review.EventsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ReviewID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "review_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "review_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -726,6 +812,20 @@ func (_q *ReviewQuery) ForShare(opts ...sql.LockOption) *ReviewQuery {
 func (_q *ReviewQuery) Modify(modifiers ...func(s *sql.Selector)) *ReviewSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedEvents tells the query-builder to eager-load the nodes that are connected to the "events"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ReviewQuery) WithNamedEvents(name string, opts ...func(*EventQuery)) *ReviewQuery {
+	query := (&EventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedEvents == nil {
+		_q.withNamedEvents = make(map[string]*EventQuery)
+	}
+	_q.withNamedEvents[name] = query
+	return _q
 }
 
 // ReviewGroupBy is the group-by builder for Review entities.

@@ -48,9 +48,13 @@ type SellerEdges struct {
 	Products []*Product `json:"products,omitempty"`
 	// Reviews of the seller's submissions.
 	Reviews []*Review `json:"reviews,omitempty"`
+	// Events holds the value of the events edge.
+	Events []*Event `json:"events,omitempty"`
+	// WebhookEndpoints holds the value of the webhook_endpoints edge.
+	WebhookEndpoints []*WebhookEndpoint `json:"webhook_endpoints,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [8]bool
 	// totalCount holds the count of the edges above.
 	totalCount [5]map[string]int
 
@@ -58,6 +62,8 @@ type SellerEdges struct {
 	namedCustomerServiceGroups map[string][]*CustomerServiceGroup
 	namedProducts              map[string][]*Product
 	namedReviews               map[string][]*Review
+	namedEvents                map[string][]*Event
+	namedWebhookEndpoints      map[string][]*WebhookEndpoint
 }
 
 // ContactsOrErr returns the Contacts value or an error if the edge
@@ -116,6 +122,24 @@ func (e SellerEdges) ReviewsOrErr() ([]*Review, error) {
 		return e.Reviews, nil
 	}
 	return nil, &NotLoadedError{edge: "reviews"}
+}
+
+// EventsOrErr returns the Events value or an error if the edge
+// was not loaded in eager-loading.
+func (e SellerEdges) EventsOrErr() ([]*Event, error) {
+	if e.loadedTypes[6] {
+		return e.Events, nil
+	}
+	return nil, &NotLoadedError{edge: "events"}
+}
+
+// WebhookEndpointsOrErr returns the WebhookEndpoints value or an error if the edge
+// was not loaded in eager-loading.
+func (e SellerEdges) WebhookEndpointsOrErr() ([]*WebhookEndpoint, error) {
+	if e.loadedTypes[7] {
+		return e.WebhookEndpoints, nil
+	}
+	return nil, &NotLoadedError{edge: "webhook_endpoints"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -223,6 +247,16 @@ func (_m *Seller) QueryProducts() *ProductQuery {
 // QueryReviews queries the "reviews" edge of the Seller entity.
 func (_m *Seller) QueryReviews() *ReviewQuery {
 	return NewSellerClient(_m.config).QueryReviews(_m)
+}
+
+// QueryEvents queries the "events" edge of the Seller entity.
+func (_m *Seller) QueryEvents() *EventQuery {
+	return NewSellerClient(_m.config).QueryEvents(_m)
+}
+
+// QueryWebhookEndpoints queries the "webhook_endpoints" edge of the Seller entity.
+func (_m *Seller) QueryWebhookEndpoints() *WebhookEndpointQuery {
+	return NewSellerClient(_m.config).QueryWebhookEndpoints(_m)
 }
 
 // Update returns a builder for updating this Seller.
@@ -363,6 +397,54 @@ func (_m *Seller) appendNamedReviews(name string, edges ...*Review) {
 		_m.Edges.namedReviews[name] = []*Review{}
 	} else {
 		_m.Edges.namedReviews[name] = append(_m.Edges.namedReviews[name], edges...)
+	}
+}
+
+// NamedEvents returns the Events named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Seller) NamedEvents(name string) ([]*Event, error) {
+	if _m.Edges.namedEvents == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedEvents[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Seller) appendNamedEvents(name string, edges ...*Event) {
+	if _m.Edges.namedEvents == nil {
+		_m.Edges.namedEvents = make(map[string][]*Event)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedEvents[name] = []*Event{}
+	} else {
+		_m.Edges.namedEvents[name] = append(_m.Edges.namedEvents[name], edges...)
+	}
+}
+
+// NamedWebhookEndpoints returns the WebhookEndpoints named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Seller) NamedWebhookEndpoints(name string) ([]*WebhookEndpoint, error) {
+	if _m.Edges.namedWebhookEndpoints == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedWebhookEndpoints[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Seller) appendNamedWebhookEndpoints(name string, edges ...*WebhookEndpoint) {
+	if _m.Edges.namedWebhookEndpoints == nil {
+		_m.Edges.namedWebhookEndpoints = make(map[string][]*WebhookEndpoint)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedWebhookEndpoints[name] = []*WebhookEndpoint{}
+	} else {
+		_m.Edges.namedWebhookEndpoints[name] = append(_m.Edges.namedWebhookEndpoints[name], edges...)
 	}
 }
 

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"servicesupport/ent/contact"
 	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/event"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
 	"servicesupport/ent/seller"
+	"servicesupport/ent/webhookendpoint"
 	"time"
 
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -146,6 +148,36 @@ func (_c *SellerCreate) AddReviews(v ...*Review) *SellerCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddReviewIDs(ids...)
+}
+
+// AddEventIDs adds the "events" edge to the Event entity by IDs.
+func (_c *SellerCreate) AddEventIDs(ids ...int) *SellerCreate {
+	_c.mutation.AddEventIDs(ids...)
+	return _c
+}
+
+// AddEvents adds the "events" edges to the Event entity.
+func (_c *SellerCreate) AddEvents(v ...*Event) *SellerCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddEventIDs(ids...)
+}
+
+// AddWebhookEndpointIDs adds the "webhook_endpoints" edge to the WebhookEndpoint entity by IDs.
+func (_c *SellerCreate) AddWebhookEndpointIDs(ids ...int) *SellerCreate {
+	_c.mutation.AddWebhookEndpointIDs(ids...)
+	return _c
+}
+
+// AddWebhookEndpoints adds the "webhook_endpoints" edges to the WebhookEndpoint entity.
+func (_c *SellerCreate) AddWebhookEndpoints(v ...*WebhookEndpoint) *SellerCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddWebhookEndpointIDs(ids...)
 }
 
 // Mutation returns the SellerMutation object of the builder.
@@ -345,6 +377,38 @@ func (_c *SellerCreate) createSpec() (*Seller, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(review.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.EventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   seller.EventsTable,
+			Columns: []string{seller.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(event.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.WebhookEndpointsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   seller.WebhookEndpointsTable,
+			Columns: []string{seller.WebhookEndpointsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookendpoint.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

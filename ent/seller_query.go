@@ -10,10 +10,12 @@ import (
 	"math"
 	"servicesupport/ent/contact"
 	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/event"
 	"servicesupport/ent/predicate"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
 	"servicesupport/ent/seller"
+	"servicesupport/ent/webhookendpoint"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -35,12 +37,16 @@ type SellerQuery struct {
 	withCustomerServiceGroups      *CustomerServiceGroupQuery
 	withProducts                   *ProductQuery
 	withReviews                    *ReviewQuery
+	withEvents                     *EventQuery
+	withWebhookEndpoints           *WebhookEndpointQuery
 	loadTotal                      []func(context.Context, []*Seller) error
 	modifiers                      []func(*sql.Selector)
 	withNamedContacts              map[string]*ContactQuery
 	withNamedCustomerServiceGroups map[string]*CustomerServiceGroupQuery
 	withNamedProducts              map[string]*ProductQuery
 	withNamedReviews               map[string]*ReviewQuery
+	withNamedEvents                map[string]*EventQuery
+	withNamedWebhookEndpoints      map[string]*WebhookEndpointQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -202,6 +208,50 @@ func (_q *SellerQuery) QueryReviews() *ReviewQuery {
 			sqlgraph.From(seller.Table, seller.FieldID, selector),
 			sqlgraph.To(review.Table, review.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, seller.ReviewsTable, seller.ReviewsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryEvents chains the current query on the "events" edge.
+func (_q *SellerQuery) QueryEvents() *EventQuery {
+	query := (&EventClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(seller.Table, seller.FieldID, selector),
+			sqlgraph.To(event.Table, event.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, seller.EventsTable, seller.EventsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryWebhookEndpoints chains the current query on the "webhook_endpoints" edge.
+func (_q *SellerQuery) QueryWebhookEndpoints() *WebhookEndpointQuery {
+	query := (&WebhookEndpointClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(seller.Table, seller.FieldID, selector),
+			sqlgraph.To(webhookendpoint.Table, webhookendpoint.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, seller.WebhookEndpointsTable, seller.WebhookEndpointsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -407,6 +457,8 @@ func (_q *SellerQuery) Clone() *SellerQuery {
 		withCustomerServiceGroups: _q.withCustomerServiceGroups.Clone(),
 		withProducts:              _q.withProducts.Clone(),
 		withReviews:               _q.withReviews.Clone(),
+		withEvents:                _q.withEvents.Clone(),
+		withWebhookEndpoints:      _q.withWebhookEndpoints.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -477,6 +529,28 @@ func (_q *SellerQuery) WithReviews(opts ...func(*ReviewQuery)) *SellerQuery {
 		opt(query)
 	}
 	_q.withReviews = query
+	return _q
+}
+
+// WithEvents tells the query-builder to eager-load the nodes that are connected to
+// the "events" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *SellerQuery) WithEvents(opts ...func(*EventQuery)) *SellerQuery {
+	query := (&EventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withEvents = query
+	return _q
+}
+
+// WithWebhookEndpoints tells the query-builder to eager-load the nodes that are connected to
+// the "webhook_endpoints" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *SellerQuery) WithWebhookEndpoints(opts ...func(*WebhookEndpointQuery)) *SellerQuery {
+	query := (&WebhookEndpointClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withWebhookEndpoints = query
 	return _q
 }
 
@@ -564,13 +638,15 @@ func (_q *SellerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Selle
 	var (
 		nodes       = []*Seller{}
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [8]bool{
 			_q.withContacts != nil,
 			_q.withBusinessContact != nil,
 			_q.withPreSalesContact != nil,
 			_q.withCustomerServiceGroups != nil,
 			_q.withProducts != nil,
 			_q.withReviews != nil,
+			_q.withEvents != nil,
+			_q.withWebhookEndpoints != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -636,6 +712,20 @@ func (_q *SellerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Selle
 			return nil, err
 		}
 	}
+	if query := _q.withEvents; query != nil {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *Seller) { n.Edges.Events = []*Event{} },
+			func(n *Seller, e *Event) { n.Edges.Events = append(n.Edges.Events, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withWebhookEndpoints; query != nil {
+		if err := _q.loadWebhookEndpoints(ctx, query, nodes,
+			func(n *Seller) { n.Edges.WebhookEndpoints = []*WebhookEndpoint{} },
+			func(n *Seller, e *WebhookEndpoint) { n.Edges.WebhookEndpoints = append(n.Edges.WebhookEndpoints, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedContacts {
 		if err := _q.loadContacts(ctx, query, nodes,
 			func(n *Seller) { n.appendNamedContacts(name) },
@@ -661,6 +751,20 @@ func (_q *SellerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Selle
 		if err := _q.loadReviews(ctx, query, nodes,
 			func(n *Seller) { n.appendNamedReviews(name) },
 			func(n *Seller, e *Review) { n.appendNamedReviews(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedEvents {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *Seller) { n.appendNamedEvents(name) },
+			func(n *Seller, e *Event) { n.appendNamedEvents(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedWebhookEndpoints {
+		if err := _q.loadWebhookEndpoints(ctx, query, nodes,
+			func(n *Seller) { n.appendNamedWebhookEndpoints(name) },
+			func(n *Seller, e *WebhookEndpoint) { n.appendNamedWebhookEndpoints(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -856,6 +960,72 @@ func (_q *SellerQuery) loadReviews(ctx context.Context, query *ReviewQuery, node
 	}
 	return nil
 }
+func (_q *SellerQuery) loadEvents(ctx context.Context, query *EventQuery, nodes []*Seller, init func(*Seller), assign func(*Seller, *Event)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Seller)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(event.FieldSellerID)
+	}
+	query.Where(predicate.Event(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(seller.EventsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.SellerID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "seller_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "seller_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *SellerQuery) loadWebhookEndpoints(ctx context.Context, query *WebhookEndpointQuery, nodes []*Seller, init func(*Seller), assign func(*Seller, *WebhookEndpoint)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Seller)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(webhookendpoint.FieldSellerID)
+	}
+	query.Where(predicate.WebhookEndpoint(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(seller.WebhookEndpointsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.SellerID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "seller_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "seller_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *SellerQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1035,6 +1205,34 @@ func (_q *SellerQuery) WithNamedReviews(name string, opts ...func(*ReviewQuery))
 		_q.withNamedReviews = make(map[string]*ReviewQuery)
 	}
 	_q.withNamedReviews[name] = query
+	return _q
+}
+
+// WithNamedEvents tells the query-builder to eager-load the nodes that are connected to the "events"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *SellerQuery) WithNamedEvents(name string, opts ...func(*EventQuery)) *SellerQuery {
+	query := (&EventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedEvents == nil {
+		_q.withNamedEvents = make(map[string]*EventQuery)
+	}
+	_q.withNamedEvents[name] = query
+	return _q
+}
+
+// WithNamedWebhookEndpoints tells the query-builder to eager-load the nodes that are connected to the "webhook_endpoints"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *SellerQuery) WithNamedWebhookEndpoints(name string, opts ...func(*WebhookEndpointQuery)) *SellerQuery {
+	query := (&WebhookEndpointClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedWebhookEndpoints == nil {
+		_q.withNamedWebhookEndpoints = make(map[string]*WebhookEndpointQuery)
+	}
+	_q.withNamedWebhookEndpoints[name] = query
 	return _q
 }
 

@@ -4,6 +4,8 @@ package ent
 
 import (
 	"context"
+	stdsql "database/sql"
+	"fmt"
 	"sync"
 
 	"entgo.io/ent/dialect"
@@ -16,6 +18,8 @@ type Tx struct {
 	Contact *ContactClient
 	// CustomerServiceGroup is the client for interacting with the CustomerServiceGroup builders.
 	CustomerServiceGroup *CustomerServiceGroupClient
+	// Event is the client for interacting with the Event builders.
+	Event *EventClient
 	// PersistedQuery is the client for interacting with the PersistedQuery builders.
 	PersistedQuery *PersistedQueryClient
 	// Product is the client for interacting with the Product builders.
@@ -24,6 +28,10 @@ type Tx struct {
 	Review *ReviewClient
 	// Seller is the client for interacting with the Seller builders.
 	Seller *SellerClient
+	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
+	WebhookDelivery *WebhookDeliveryClient
+	// WebhookEndpoint is the client for interacting with the WebhookEndpoint builders.
+	WebhookEndpoint *WebhookEndpointClient
 
 	// lazily loaded.
 	client     *Client
@@ -157,10 +165,13 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.Contact = NewContactClient(tx.config)
 	tx.CustomerServiceGroup = NewCustomerServiceGroupClient(tx.config)
+	tx.Event = NewEventClient(tx.config)
 	tx.PersistedQuery = NewPersistedQueryClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
 	tx.Review = NewReviewClient(tx.config)
 	tx.Seller = NewSellerClient(tx.config)
+	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)
+	tx.WebhookEndpoint = NewWebhookEndpointClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.
@@ -223,3 +234,27 @@ func (tx *txDriver) Query(ctx context.Context, query string, args, v any) error 
 }
 
 var _ dialect.Driver = (*txDriver)(nil)
+
+// ExecContext allows calling the underlying ExecContext method of the transaction if it is supported by it.
+// See, database/sql#Tx.ExecContext for more information.
+func (tx *txDriver) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
+	ex, ok := tx.tx.(interface {
+		ExecContext(context.Context, string, ...any) (stdsql.Result, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("Tx.ExecContext is not supported")
+	}
+	return ex.ExecContext(ctx, query, args...)
+}
+
+// QueryContext allows calling the underlying QueryContext method of the transaction if it is supported by it.
+// See, database/sql#Tx.QueryContext for more information.
+func (tx *txDriver) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
+	q, ok := tx.tx.(interface {
+		QueryContext(context.Context, string, ...any) (*stdsql.Rows, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("Tx.QueryContext is not supported")
+	}
+	return q.QueryContext(ctx, query, args...)
+}

@@ -43,6 +43,14 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 	return out, nil
 }
 
+// Events is the resolver for the events field.
+func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EventOrder, where *ent.EventWhereInput) (*ent.EventConnection, error) {
+	if auth.FromContext(ctx).Role == auth.RoleAnonymous {
+		return nil, errForbidden(ctx, "forbidden: sign in to read events")
+	}
+	return r.client.Event.Query().Paginate(ctx, after, first, before, last, ent.WithEventOrder(orderBy), ent.WithEventFilter(where.Filter))
+}
+
 // Products is the resolver for the products field.
 func (r *queryResolver) Products(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput) (*ent.ProductConnection, error) {
 	return r.client.Product.Query().Paginate(ctx, after, first, before, last, ent.WithProductOrder(orderBy), ent.WithProductFilter(where.Filter))
@@ -64,6 +72,14 @@ func (r *queryResolver) Sellers(ctx context.Context, after *entgql.Cursor[int], 
 	return r.client.Seller.Query().Paginate(ctx, after, first, before, last, ent.WithSellerOrder(orderBy), ent.WithSellerFilter(where.Filter))
 }
 
+// WebhookEndpoints is the resolver for the webhookEndpoints field.
+func (r *queryResolver) WebhookEndpoints(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.WebhookEndpointOrder) (*ent.WebhookEndpointConnection, error) {
+	if auth.FromContext(ctx).Role == auth.RoleAnonymous {
+		return nil, errForbidden(ctx, "forbidden: sign in to read webhook endpoints")
+	}
+	return r.client.WebhookEndpoint.Query().Paginate(ctx, after, first, before, last, ent.WithWebhookEndpointOrder(orderBy))
+}
+
 // CustomerServiceGroup returns CustomerServiceGroupResolver implementation.
 func (r *Resolver) CustomerServiceGroup() CustomerServiceGroupResolver {
 	return &customerServiceGroupResolver{r}
@@ -78,9 +94,13 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Seller returns SellerResolver implementation.
 func (r *Resolver) Seller() SellerResolver { return &sellerResolver{r} }
 
+// WebhookEndpoint returns WebhookEndpointResolver implementation.
+func (r *Resolver) WebhookEndpoint() WebhookEndpointResolver { return &webhookEndpointResolver{r} }
+
 type (
 	customerServiceGroupResolver struct{ *Resolver }
 	productResolver              struct{ *Resolver }
 	queryResolver                struct{ *Resolver }
 	sellerResolver               struct{ *Resolver }
+	webhookEndpointResolver      struct{ *Resolver }
 )

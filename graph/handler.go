@@ -19,6 +19,7 @@ import (
 	"servicesupport/auth"
 	"servicesupport/ent"
 	"servicesupport/ent/seller"
+	"servicesupport/feed"
 	"servicesupport/graphiql"
 	"servicesupport/policy"
 	"servicesupport/service"
@@ -67,6 +68,16 @@ type HandlerConfig struct {
 	// RequestTimeout bounds each GraphQL request, database work included;
 	// DefaultRequestTimeout when zero.
 	RequestTimeout time.Duration
+	// Feed is the change feed: committed events reach subscriptions
+	// through it, and the service announces its events on it. Without
+	// one, events are recorded but subscriptions are unavailable.
+	Feed *feed.Feed
+	// Stop, when closed, ends every WebSocket connection (the server is
+	// shutting down: http.Server.Shutdown does not wait for them).
+	Stop <-chan struct{}
+	// WebhookAllowInsecure allows http:// webhook endpoints and loopback or
+	// private addresses (development and tests).
+	WebhookAllowInsecure bool
 }
 
 // DefaultRequestTimeout is the per-request deadline unless configured.
@@ -76,7 +87,26 @@ const DefaultRequestTimeout = 10 * time.Second
 // GraphiQL at /.
 func NewHandler(cfg HandlerConfig) http.Handler {
 	cfg.Client.Product.Intercept(watchProducts())
-	return newHandler(cfg, &Resolver{client: cfg.Client, service: service.New(cfg.Client)})
+	if cfg.Metrics == nil {
+		cfg.Metrics = telemetry.NewMetrics(nil)
+	}
+	opts := service.Options{
+		WebhookAllowInsecure: cfg.WebhookAllowInsecure,
+		Recorded: func(types []string) {
+			for _, t := range types {
+				cfg.Metrics.Events.WithLabelValues(t).Inc()
+			}
+		},
+	}
+	if cfg.Feed != nil {
+		opts.Feed = cfg.Feed
+	}
+	return newHandler(cfg, &Resolver{
+		client:      cfg.Client,
+		service:     service.New(cfg.Client, opts),
+		feed:        cfg.Feed,
+		subscribers: cfg.Metrics.Subscribers,
+	})
 }
 
 // newHandler builds the handler over the given resolvers.
@@ -89,6 +119,7 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 		Resolvers:  resolvers,
 		Complexity: complexity(),
 	}))
+	srv.AddTransport(websocketTransport(cfg.Secret, sellerOf(cfg.Client)))
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(pagedDocuments{lru.New[*ast.QueryDocument](1000)})
@@ -131,7 +162,27 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	}
 	api := withDeadline(timeout, auth.Middleware(cfg.Secret, sellerOf(cfg.Client), guardHTTP(MaxBodyBytes, cacheControl(answerTimeouts(srv)))))
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", api)
+	// A WebSocket upgrade skips the request guards, the bearer header and
+	// the request deadline: the connection is authenticated by its
+	// connection_init payload and lives as long as its token.
+	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isWebsocket(r) {
+			ctx, cancel := context.WithCancel(r.Context())
+			defer cancel()
+			if cfg.Stop != nil {
+				go func() {
+					select {
+					case <-cfg.Stop:
+						cancel()
+					case <-ctx.Done():
+					}
+				}()
+			}
+			srv.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		api.ServeHTTP(w, r)
+	}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})

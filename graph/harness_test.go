@@ -28,9 +28,11 @@ import (
 	"entgo.io/ent/dialect"
 
 	"servicesupport/auth"
+	"servicesupport/database"
 	"servicesupport/database/dbtest"
 	"servicesupport/ent"
 	_ "servicesupport/ent/runtime"
+	"servicesupport/feed"
 	"servicesupport/graph"
 	"servicesupport/telemetry"
 )
@@ -136,6 +138,12 @@ type Env struct {
 	// OwnerSellerID and OtherSellerID are the sellers of Owner and
 	// OtherSeller ("" with WithoutSellers).
 	OwnerSellerID, OtherSellerID string
+	// Feed is the change feed with WithFeed, running and listening; nil
+	// otherwise.
+	Feed *feed.Feed
+	// DB and URL are the test's database.
+	DB  *database.DB
+	URL string
 
 	config graph.HandlerConfig
 	build  func(graph.HandlerConfig) http.Handler
@@ -148,6 +156,7 @@ type envOptions struct {
 	build     func(graph.HandlerConfig) http.Handler
 	logs      bool
 	noSellers bool
+	feed      bool
 }
 
 // EnvOption configures NewEnv.
@@ -173,6 +182,10 @@ func WithHandler(build func(graph.HandlerConfig) http.Handler) EnvOption {
 // info up, instead of showing warnings on stderr.
 func WithLogs() EnvOption { return func(o *envOptions) { o.logs = true } }
 
+// WithFeed runs a change feed over the test's database, as the server
+// does (subscriptions and webhook wake-ups need it).
+func WithFeed() EnvOption { return func(o *envOptions) { o.feed = true } }
+
 // WithoutSellers leaves the database empty: no "acme" and "globex".
 func WithoutSellers() EnvOption { return func(o *envOptions) { o.noSellers = true } }
 
@@ -185,13 +198,17 @@ func NewEnv(t testing.TB, opts ...EnvOption) *Env {
 		opt(&o)
 	}
 	env := &Env{t: t, Statements: &atomic.Int64{}}
-	env.Client = dbtest.Open(t, func(d dialect.Driver) dialect.Driver {
+	env.Client, env.DB, env.URL = dbtest.OpenDB(t, func(d dialect.Driver) dialect.Driver {
 		if o.wrap != nil {
 			d = o.wrap(d)
 		}
 		return countingDriver{Driver: telemetry.CountStatements(d), n: env.Statements}
 	})
 	env.config = graph.HandlerConfig{Client: env.Client, Secret: testSecret, Logger: testLogger}
+	if o.feed {
+		env.Feed = StartFeed(t, env.URL, env.DB)
+		env.config.Feed = env.Feed
+	}
 	if o.logs {
 		env.Logs = &SyncBuffer{}
 		env.config.Logger = slog.New(slog.NewJSONHandler(env.Logs, nil))
@@ -209,6 +226,29 @@ func NewEnv(t testing.TB, opts ...EnvOption) *Env {
 		env.OtherSellerID = env.CreateSeller("globex", "Globex Software")
 	}
 	return env
+}
+
+// StartFeed runs a change feed over a database until the test ends, and
+// waits until it listens.
+func StartFeed(t testing.TB, url string, db *database.DB) *feed.Feed {
+	t.Helper()
+	f := feed.New(url, db.SQL, testLogger)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = f.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	select {
+	case <-f.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the change feed did not start listening within 10 s")
+	}
+	return f
 }
 
 // For returns env bound to another test (a subtest), sharing the server and

@@ -60,6 +60,19 @@ func productPayload(p *ent.Product, err error) (*model.ProductPayload, error) {
 	return &model.ProductPayload{Product: p, UserErrors: ue}, nil
 }
 
+// deleted wraps a deletion's result in its payload.
+func deleted(id int, err error) (*model.DeletePayload, error) {
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	payload := &model.DeletePayload{UserErrors: ue}
+	if len(ue) == 0 {
+		payload.DeletedID = &id
+	}
+	return payload, nil
+}
+
 // nodeFor hides sellers and groups looked up by ID from anyone but their
 // seller and staff: the design lets others read a seller only through a
 // released product, and a group only as a released product's group.

@@ -7,7 +7,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"servicesupport/ent"
+	"servicesupport/feed"
 	"servicesupport/schedule"
 	"servicesupport/service"
 )
@@ -16,6 +19,10 @@ import (
 type Resolver struct {
 	client  *ent.Client
 	service *service.Service
+	// feed carries committed events to subscriptions; nil: none.
+	feed *feed.Feed
+	// subscribers counts live subscriptions.
+	subscribers prometheus.Gauge
 }
 
 // arrivalKey carries when the HTTP request reached the server.

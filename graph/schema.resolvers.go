@@ -9,6 +9,8 @@ import (
 	"context"
 	"servicesupport/auth"
 	"servicesupport/ent"
+	"servicesupport/ent/contact"
+	"servicesupport/ent/event"
 	"servicesupport/ent/product"
 	"servicesupport/graph/model"
 	"servicesupport/schedule"
@@ -94,15 +96,7 @@ func (r *mutationResolver) UpdateCustomerServiceGroup(ctx context.Context, id in
 
 // DeleteCustomerServiceGroup is the resolver for the deleteCustomerServiceGroup field.
 func (r *mutationResolver) DeleteCustomerServiceGroup(ctx context.Context, id int) (*model.DeletePayload, error) {
-	ue, err := userErrors(r.service.DeleteCustomerServiceGroup(ctx, id))
-	if err != nil {
-		return nil, err
-	}
-	payload := &model.DeletePayload{UserErrors: ue}
-	if len(ue) == 0 {
-		payload.DeletedID = &id
-	}
-	return payload, nil
+	return deleted(id, r.service.DeleteCustomerServiceGroup(ctx, id))
 }
 
 // CreateProduct is the resolver for the createProduct field.
@@ -150,6 +144,26 @@ func (r *mutationResolver) WithdrawReview(ctx context.Context, id int) (*model.R
 	return reviewPayload(r.service.WithdrawReview(ctx, id, arrival(ctx)))
 }
 
+// RevertContact is the resolver for the revertContact field.
+func (r *mutationResolver) RevertContact(ctx context.Context, kind contact.Kind, revision int) (*model.SubmitChangePayload, error) {
+	return submitted(r.service.RevertContact(ctx, kind, revision))
+}
+
+// CreateWebhookEndpoint is the resolver for the createWebhookEndpoint field.
+func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input service.WebhookEndpointInput) (*model.CreateWebhookEndpointPayload, error) {
+	ep, secret, err := r.service.CreateWebhookEndpoint(ctx, input)
+	ue, err := userErrors(err)
+	if err != nil || len(ue) > 0 {
+		return &model.CreateWebhookEndpointPayload{UserErrors: ue}, err
+	}
+	return &model.CreateWebhookEndpointPayload{WebhookEndpoint: ep, Secret: &secret, UserErrors: ue}, nil
+}
+
+// DeleteWebhookEndpoint is the resolver for the deleteWebhookEndpoint field.
+func (r *mutationResolver) DeleteWebhookEndpoint(ctx context.Context, id int) (*model.DeletePayload, error) {
+	return deleted(id, r.service.DeleteWebhookEndpoint(ctx, id))
+}
+
 // PreSalesInfo is the resolver for the preSalesInfo field.
 func (r *productResolver) PreSalesInfo(ctx context.Context, obj *ent.Product) (*model.PreSalesContact, error) {
 	return preSalesLoaderFrom(ctx).load(ctx, obj.SellerID)
@@ -193,7 +207,27 @@ func (r *sellerResolver) AccountID(ctx context.Context, obj *ent.Seller) (*strin
 	return nil, nil
 }
 
+// Events is the resolver for the events field.
+func (r *subscriptionResolver) Events(ctx context.Context, types []event.Type) (<-chan *ent.Event, error) {
+	return streamEvents(ctx, r.client, r.feed, r.subscribers, types)
+}
+
+// EventTypes is the resolver for the eventTypes field.
+func (r *webhookEndpointResolver) EventTypes(ctx context.Context, obj *ent.WebhookEndpoint) ([]event.Type, error) {
+	types := make([]event.Type, len(obj.EventTypes))
+	for i, t := range obj.EventTypes {
+		types[i] = event.Type(t)
+	}
+	return types, nil
+}
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
-type mutationResolver struct{ *Resolver }
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
+type (
+	mutationResolver     struct{ *Resolver }
+	subscriptionResolver struct{ *Resolver }
+)

@@ -181,3 +181,57 @@ func ownerChanges() privacy.MutationRule {
 		return privacy.Allow
 	}), ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne)
 }
+
+// Event: staff read every event, a seller its own seller's, nobody else
+// any (the events connection refuses anonymous viewers outright). Events
+// are written only by the service, as System, and never changed.
+func Event() ent.Policy {
+	return privacy.Policy{
+		Query:    readRules(ownedBy),
+		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
+	}
+}
+
+// WebhookEndpoint: staff read every endpoint, a seller its own. A seller
+// registers endpoints for itself and an admin for every event (no
+// seller); the owner or an admin deletes one. Nothing else changes it.
+func WebhookEndpoint() ent.Policy {
+	return privacy.Policy{
+		Query: readRules(ownedBy),
+		Mutation: privacy.MutationPolicy{
+			privacy.OnMutationOperation(privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+				v := auth.FromContext(ctx)
+				id, set := m.(sellerOwned).SellerID()
+				switch {
+				case set && v.Owns(id):
+					return privacy.Allow
+				case !set && v.IsAdmin():
+					return privacy.Allow
+				}
+				return privacy.Denyf("a seller registers endpoints for itself, an admin for every event")
+			}), ent.OpCreate),
+			privacy.OnMutationOperation(privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+				v := auth.FromContext(ctx)
+				switch {
+				case v.IsAdmin():
+					return privacy.Allow
+				case v.IsSeller():
+					f.Where(ownedBy(v))
+					return privacy.Allow
+				}
+				return privacy.Denyf("only the owning seller or an admin may delete an endpoint")
+			}), ent.OpDelete|ent.OpDeleteOne),
+			privacy.AlwaysDenyRule(),
+		},
+	}
+}
+
+// WebhookDelivery: readable by whoever reads its endpoint (the endpoint's
+// seller is kept on the delivery for the filter); written only by the
+// service and the delivery workers, as System.
+func WebhookDelivery() ent.Policy {
+	return privacy.Policy{
+		Query:    readRules(ownedBy),
+		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
+	}
+}

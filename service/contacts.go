@@ -5,9 +5,11 @@ import (
 
 	"servicesupport/ent"
 	"servicesupport/ent/contact"
+	"servicesupport/ent/event"
 	"servicesupport/ent/review"
 	"servicesupport/ent/schema/schematype"
 	"servicesupport/policy"
+	"servicesupport/usererror"
 	"servicesupport/validate"
 )
 
@@ -73,7 +75,7 @@ func (s *Service) submitContact(ctx context.Context, c *ent.Contact) (*ent.Revie
 		return nil, err
 	}
 	var created *ent.Review
-	err = s.inTx(ctx, func(tx *ent.Client) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		// Under the seller's lock, two submissions cannot both count the
 		// same revisions or both find no pending review to supersede.
 		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
@@ -112,11 +114,19 @@ func (s *Service) submitContact(ctx context.Context, c *ent.Contact) (*ent.Revie
 			}
 		}
 		kind := reviewKindOf(c.Kind)
-		if _, err := tx.Review.Update().
+		pending, err := tx.Review.Query().
 			Where(review.SellerID(v.SellerID), review.KindEQ(kind), review.StatusEQ(review.StatusPending)).
-			SetStatus(review.StatusSuperseded).
-			Save(policy.System(ctx)); err != nil {
+			IDs(ctx)
+		if err != nil {
 			return err
+		}
+		var events []eventRec
+		for _, id := range pending {
+			if err := tx.Review.UpdateOneID(id).SetStatus(review.StatusSuperseded).Exec(policy.System(ctx)); err != nil {
+				return err
+			}
+			events = append(events, eventRec{typ: event.TypeReviewSuperseded, sellerID: v.SellerID, subject: id, review: &id,
+				changes: statusChange(review.StatusPending, review.StatusSuperseded)})
 		}
 		created, err = tx.Review.Create().
 			SetSellerID(v.SellerID).
@@ -124,9 +134,46 @@ func (s *Service) submitContact(ctx context.Context, c *ent.Contact) (*ent.Revie
 			SetContactID(saved.ID).
 			SetChanges(contactChanges(live, saved)).
 			Save(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, append(events, submitted(created))...)
 	})
 	return committed(created, err)
+}
+
+// submitted is the REVIEW_SUBMITTED event of a new review: its changes
+// are the review's.
+func submitted(r *ent.Review) eventRec {
+	return eventRec{typ: event.TypeReviewSubmitted, sellerID: r.SellerID, subject: r.ID, review: &r.ID, product: r.ProductID, changes: r.Changes}
+}
+
+// RevertContact submits the values of one of the seller's earlier
+// revisions of a kind as a new revision, reviewed like any submission.
+func (s *Service) RevertContact(ctx context.Context, kind contact.Kind, revision int) (*ent.Review, error) {
+	v, err := sellerViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if contact.KindValidator(kind) != nil {
+		return nil, usererror.New(usererror.Invalid, field("kind"), "unknown contact kind %q", kind)
+	}
+	earlier, err := s.client.Contact.Query().
+		Where(contact.SellerID(v.SellerID), contact.KindEQ(kind), contact.Revision(revision)).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, usererror.New(usererror.NotFound, field("revision"), "the seller has no %s revision %d", kind, revision)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.submitContact(ctx, &ent.Contact{
+		Kind:           earlier.Kind,
+		ContactName:    earlier.ContactName,
+		Phone:          earlier.Phone,
+		Email:          earlier.Email,
+		ContactAddress: earlier.ContactAddress,
+	})
 }
 
 // contactChanges lists the fields of next that differ from live (nil when

@@ -6,6 +6,7 @@ import (
 
 	"servicesupport/ent"
 	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/event"
 	"servicesupport/ent/product"
 	"servicesupport/hooks"
 	"servicesupport/schedule"
@@ -99,7 +100,7 @@ func (s *Service) CreateCustomerServiceGroup(ctx context.Context, in GroupInput)
 		return nil, err
 	}
 	var created *ent.CustomerServiceGroup
-	err = s.inTx(ctx, func(tx *ent.Client) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		// Under the seller's lock, two creates cannot both count five.
 		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
 			return err
@@ -130,7 +131,11 @@ func (s *Service) CreateCustomerServiceGroup(ctx context.Context, in GroupInput)
 		if ent.IsConstraintError(err) {
 			return nameTaken(g.name)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, eventRec{typ: event.TypeGroupCreated, sellerID: v.SellerID, subject: created.ID, csGroup: &created.ID,
+			changes: createdFields(groupFields(created))})
 	})
 	return committed(created, err)
 }
@@ -147,7 +152,7 @@ func (s *Service) UpdateCustomerServiceGroup(ctx context.Context, id int, in Gro
 		return nil, err
 	}
 	var updated *ent.CustomerServiceGroup
-	err = s.inTx(ctx, func(tx *ent.Client) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		// Under the seller's lock, a release being approved sees the group
 		// either before or after this change, never half of it.
 		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
@@ -205,8 +210,11 @@ func (s *Service) UpdateCustomerServiceGroup(ctx context.Context, id int, in Gro
 			return nameTaken(g.name)
 		case ent.IsNotFound(err):
 			return changedConcurrently()
+		case err != nil:
+			return err
 		}
-		return err
+		return s.record(ctx, tx, eventRec{typ: event.TypeGroupUpdated, sellerID: v.SellerID, subject: id, csGroup: &id,
+			changes: updatedFields(groupFields(cur), groupFields(updated))})
 	})
 	return committed(updated, err)
 }
@@ -218,7 +226,7 @@ func (s *Service) DeleteCustomerServiceGroup(ctx context.Context, id int) error 
 	if err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx *ent.Client) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		// Under the seller's lock, no product can select the group between
 		// the check and the delete.
 		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
@@ -235,6 +243,12 @@ func (s *Service) DeleteCustomerServiceGroup(ctx context.Context, id int) error 
 		if len(users) > 0 {
 			return usererror.New(usererror.InUse, field("id"),
 				"the group is selected by %d product(s): %s", len(users), strings.Join(users, ", "))
+		}
+		// The event is recorded first: deleting the group then clears its
+		// reference (ON DELETE SET NULL) and keeps the rest.
+		if err := s.record(ctx, tx, eventRec{typ: event.TypeGroupDeleted, sellerID: v.SellerID, subject: id, csGroup: &id,
+			changes: deletedFields(groupFields(g))}); err != nil {
+			return err
 		}
 		// Removed products keep no claim on the group: the foreign key sets
 		// their after_sales_group_id to NULL (ON DELETE SET NULL).

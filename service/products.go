@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"servicesupport/ent"
+	"servicesupport/ent/event"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
 	"servicesupport/ent/schema/schematype"
@@ -46,7 +47,7 @@ func (s *Service) CreateProduct(ctx context.Context, in ProductInput) (*ent.Prod
 		return nil, err
 	}
 	var created *ent.Product
-	err = s.inTx(ctx, func(tx *ent.Client) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		// Under the seller's lock, the group cannot be deleted between the
 		// check and the insert.
 		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
@@ -63,7 +64,11 @@ func (s *Service) CreateProduct(ctx context.Context, in ProductInput) (*ent.Prod
 			SetSummary(summary).
 			SetNillableAfterSalesGroupID(in.AfterSalesGroupID).
 			Save(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, eventRec{typ: event.TypeProductCreated, sellerID: v.SellerID, subject: created.ID, product: &created.ID,
+			changes: createdFields(productFields(created))})
 	})
 	return committed(created, err)
 }
@@ -89,7 +94,7 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductUpdate) (
 		return nil, err
 	}
 	var updated *ent.Product
-	err = s.inTx(ctx, func(tx *ent.Client) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
 			return err
 		}
@@ -127,10 +132,14 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductUpdate) (
 			SetNillableSummary(summary).
 			SetNillableAfterSalesGroupID(in.AfterSalesGroupID).
 			Save(ctx)
-		if ent.IsNotFound(err) {
+		switch {
+		case ent.IsNotFound(err):
 			return changedConcurrently()
+		case err != nil:
+			return err
 		}
-		return err
+		return s.record(ctx, tx, eventRec{typ: event.TypeProductUpdated, sellerID: v.SellerID, subject: id, product: &id,
+			changes: updatedFields(productFields(p), productFields(updated))})
 	})
 	return committed(updated, err)
 }
@@ -144,7 +153,7 @@ func (s *Service) SubmitProductRelease(ctx context.Context, id int) (*ent.Review
 		return nil, err
 	}
 	var created *ent.Review
-	err = s.inTx(ctx, func(tx *ent.Client) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
 			return err
 		}
@@ -172,7 +181,10 @@ func (s *Service) SubmitProductRelease(ctx context.Context, id int) (*ent.Review
 				{Field: "afterSalesGroup", After: &g.Name},
 			}).
 			Save(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, submitted(created))
 	})
 	return committed(created, err)
 }
@@ -213,23 +225,23 @@ func quote(s string) string { return "\"" + s + "\"" }
 
 // HideProduct hides a RELEASED product from product pages.
 func (s *Service) HideProduct(ctx context.Context, id int) (*ent.Product, error) {
-	return s.changeStatus(ctx, id, product.StatusReleased, product.StatusHidden)
+	return s.changeStatus(ctx, id, product.StatusReleased, product.StatusHidden, event.TypeProductHidden)
 }
 
 // ShowProduct shows a HIDDEN product again.
 func (s *Service) ShowProduct(ctx context.Context, id int) (*ent.Product, error) {
-	return s.changeStatus(ctx, id, product.StatusHidden, product.StatusReleased)
+	return s.changeStatus(ctx, id, product.StatusHidden, product.StatusReleased, event.TypeProductShown)
 }
 
 // changeStatus moves one of the viewer's products from one status to
-// another.
-func (s *Service) changeStatus(ctx context.Context, id int, from, to product.Status) (*ent.Product, error) {
+// another, recording it as an event of type typ.
+func (s *Service) changeStatus(ctx context.Context, id int, from, to product.Status, typ event.Type) (*ent.Product, error) {
 	v, err := sellerViewer(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var moved *ent.Product
-	err = s.inTx(ctx, func(tx *ent.Client) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
 			return err
 		}
@@ -241,6 +253,9 @@ func (s *Service) changeStatus(ctx context.Context, id int, from, to product.Sta
 			return precondition(field("id"), "only a %s product can become %s; this one is %s", from, to, p.Status)
 		}
 		if err := moveProduct(policy.System(ctx), tx, id, from, to); err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, productMoved(typ, p, to)); err != nil {
 			return err
 		}
 		moved, err = tx.Product.Get(ctx, id)
@@ -270,7 +285,7 @@ func (s *Service) RemoveProduct(ctx context.Context, id int) (*ent.Product, erro
 		return nil, err
 	}
 	var removed *ent.Product
-	err = s.inTx(ctx, func(tx *ent.Client) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		if err := lockSeller(ctx, tx, v.SellerID); err != nil {
 			return err
 		}
@@ -282,19 +297,35 @@ func (s *Service) RemoveProduct(ctx context.Context, id int) (*ent.Product, erro
 			return precondition(field("id"), "the product is already removed")
 		}
 		sys := policy.System(ctx)
-		if _, err := tx.Review.Update().
+		pending, err := tx.Review.Query().
 			Where(review.ProductID(p.ID), review.StatusEQ(review.StatusPending)).
-			SetStatus(review.StatusWithdrawn).
-			Save(sys); err != nil {
+			IDs(ctx)
+		if err != nil {
 			return err
 		}
+		var events []eventRec
+		for _, rid := range pending {
+			if err := tx.Review.UpdateOneID(rid).SetStatus(review.StatusWithdrawn).Exec(sys); err != nil {
+				return err
+			}
+			events = append(events, eventRec{typ: event.TypeReviewWithdrawn, sellerID: v.SellerID, subject: rid, review: &rid, product: &p.ID,
+				changes: statusChange(review.StatusPending, review.StatusWithdrawn)})
+		}
 		if err := moveProduct(sys, tx, id, p.Status, product.StatusRemoved); err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, append(events, productMoved(event.TypeProductRemoved, p, product.StatusRemoved))...); err != nil {
 			return err
 		}
 		removed, err = tx.Product.Get(ctx, id)
 		return err
 	})
 	return committed(removed, err)
+}
+
+// productMoved is the event of a product's status move.
+func productMoved(typ event.Type, p *ent.Product, to product.Status) eventRec {
+	return eventRec{typ: typ, sellerID: p.SellerID, subject: p.ID, product: &p.ID, changes: statusChange(p.Status, to)}
 }
 
 // ownProduct loads a product of the seller; any other ID reads as not found.

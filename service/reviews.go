@@ -6,8 +6,10 @@ import (
 
 	"servicesupport/auth"
 	"servicesupport/ent"
+	"servicesupport/ent/event"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
+	"servicesupport/ent/schema/schematype"
 	"servicesupport/policy"
 	"servicesupport/usererror"
 	"servicesupport/validate"
@@ -31,23 +33,26 @@ func (s *Service) ApproveReview(ctx context.Context, id int, comment *string, ar
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	return s.decide(ctx, v, id, arrived, review.StatusApproved, note, func(sys context.Context, tx *ent.Client, r *ent.Review) error {
+	return s.decide(ctx, v, id, arrived, review.StatusApproved, note, func(sys context.Context, tx *ent.Client, r *ent.Review) ([]eventRec, error) {
 		switch r.Kind {
 		case review.KindBusinessContact:
-			return tx.Seller.UpdateOneID(r.SellerID).SetBusinessContactID(*r.ContactID).Exec(sys)
+			return nil, tx.Seller.UpdateOneID(r.SellerID).SetBusinessContactID(*r.ContactID).Exec(sys)
 		case review.KindPreSalesInfo:
-			return tx.Seller.UpdateOneID(r.SellerID).SetPreSalesContactID(*r.ContactID).Exec(sys)
+			return nil, tx.Seller.UpdateOneID(r.SellerID).SetPreSalesContactID(*r.ContactID).Exec(sys)
 		default:
 			p, err := tx.Product.Get(sys, *r.ProductID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			// Under the seller's lock: the group cannot drop below the
 			// policy between this check and the commit.
 			if _, err := releaseBlockers(sys, tx, p); err != nil {
-				return err
+				return nil, err
 			}
-			return moveProduct(sys, tx, p.ID, product.StatusInReview, product.StatusReleased)
+			if err := moveProduct(sys, tx, p.ID, product.StatusInReview, product.StatusReleased); err != nil {
+				return nil, err
+			}
+			return []eventRec{productMoved(event.TypeProductReleased, p, product.StatusReleased)}, nil
 		}
 	})
 }
@@ -64,8 +69,8 @@ func (s *Service) RejectReview(ctx context.Context, id int, reason string, arriv
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	return s.decide(ctx, v, id, arrived, review.StatusRejected, &why, func(sys context.Context, tx *ent.Client, r *ent.Review) error {
-		return resetProduct(sys, tx, r, product.StatusRejected)
+	return s.decide(ctx, v, id, arrived, review.StatusRejected, &why, func(sys context.Context, tx *ent.Client, r *ent.Review) ([]eventRec, error) {
+		return resetProduct(sys, tx, r, product.StatusRejected, event.TypeProductRejected)
 	})
 }
 
@@ -76,17 +81,33 @@ func (s *Service) WithdrawReview(ctx context.Context, id int, arrived time.Time)
 	if err != nil {
 		return nil, err
 	}
-	return s.decide(ctx, v, id, arrived, review.StatusWithdrawn, nil, func(sys context.Context, tx *ent.Client, r *ent.Review) error {
-		return resetProduct(sys, tx, r, product.StatusDraft)
+	return s.decide(ctx, v, id, arrived, review.StatusWithdrawn, nil, func(sys context.Context, tx *ent.Client, r *ent.Review) ([]eventRec, error) {
+		return resetProduct(sys, tx, r, product.StatusDraft, "")
 	})
 }
 
-// resetProduct moves a release review's product out of IN_REVIEW.
-func resetProduct(sys context.Context, tx *ent.Client, r *ent.Review, to product.Status) error {
+// resetProduct moves a release review's product out of IN_REVIEW, and
+// returns the move as an event of type typ ("" for none: a withdrawal
+// records the review's event only).
+func resetProduct(sys context.Context, tx *ent.Client, r *ent.Review, to product.Status, typ event.Type) ([]eventRec, error) {
 	if r.ProductID == nil {
-		return nil
+		return nil, nil
 	}
-	return moveProduct(sys, tx, *r.ProductID, product.StatusInReview, to)
+	if err := moveProduct(sys, tx, *r.ProductID, product.StatusInReview, to); err != nil {
+		return nil, err
+	}
+	if typ == "" {
+		return nil, nil
+	}
+	return []eventRec{{typ: typ, sellerID: r.SellerID, subject: *r.ProductID, product: r.ProductID,
+		changes: statusChange(product.StatusInReview, to)}}, nil
+}
+
+// decisionEvents are the event types of a review's decisions.
+var decisionEvents = map[review.Status]event.Type{
+	review.StatusApproved:  event.TypeReviewApproved,
+	review.StatusRejected:  event.TypeReviewRejected,
+	review.StatusWithdrawn: event.TypeReviewWithdrawn,
 }
 
 // decide moves a PENDING review to status and applies effect (run as the
@@ -106,7 +127,7 @@ func resetProduct(sys context.Context, tx *ent.Client, r *ent.Review, to product
 // converted to it by subtracting the time elapsed since (a monotonic
 // reading, immune to the instances' clocks disagreeing).
 func (s *Service) decide(ctx context.Context, v *auth.Viewer, id int, arrived time.Time, to review.Status, comment *string,
-	effect func(sys context.Context, tx *ent.Client, r *ent.Review) error) (*ent.Review, error) {
+	effect func(sys context.Context, tx *ent.Client, r *ent.Review) ([]eventRec, error)) (*ent.Review, error) {
 	// The viewer's read: a review it may not see is not found.
 	first, err := s.client.Review.Get(ctx, id)
 	if ent.IsNotFound(err) {
@@ -116,7 +137,7 @@ func (s *Service) decide(ctx context.Context, v *auth.Viewer, id int, arrived ti
 		return nil, err
 	}
 	var decided *ent.Review
-	err = s.inTx(ctx, func(tx *ent.Client) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		if err := lockSeller(ctx, tx, first.SellerID); err != nil {
 			return err
 		}
@@ -143,7 +164,16 @@ func (s *Service) decide(ctx context.Context, v *auth.Viewer, id int, arrived ti
 			}
 			return err
 		}
-		if err := effect(sys, tx, r); err != nil {
+		effects, err := effect(sys, tx, r)
+		if err != nil {
+			return err
+		}
+		changes := statusChange(review.StatusPending, to)
+		if comment != nil {
+			changes = append(changes, schematype.FieldChange{Field: "comment", After: comment})
+		}
+		decision := eventRec{typ: decisionEvents[to], sellerID: r.SellerID, subject: id, review: &id, product: r.ProductID, changes: changes}
+		if err := s.record(ctx, tx, append([]eventRec{decision}, effects...)...); err != nil {
 			return err
 		}
 		decided, err = tx.Review.Get(ctx, id)

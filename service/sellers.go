@@ -5,6 +5,7 @@ import (
 
 	"servicesupport/auth"
 	"servicesupport/ent"
+	"servicesupport/ent/event"
 	"servicesupport/ent/seller"
 	"servicesupport/usererror"
 	"servicesupport/validate"
@@ -31,7 +32,7 @@ func (s *Service) CreateSeller(ctx context.Context, in SellerInput) (*ent.Seller
 		return nil, err
 	}
 	var created *ent.Seller
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		exists, err := tx.Seller.Query().Where(seller.AccountID(accountID)).Exist(ctx)
 		if err != nil {
 			return err
@@ -43,7 +44,11 @@ func (s *Service) CreateSeller(ctx context.Context, in SellerInput) (*ent.Seller
 		if ent.IsConstraintError(err) {
 			return usererror.New(usererror.Conflict, field("input", "accountID"), "a seller with this account ID already exists")
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, eventRec{typ: event.TypeSellerCreated, sellerID: created.ID, subject: created.ID,
+			changes: createdFields(sellerFields(created))})
 	})
 	return committed(created, err)
 }

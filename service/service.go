@@ -9,11 +9,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"servicesupport/auth"
 	"servicesupport/ent"
+	"servicesupport/feed"
 	"servicesupport/usererror"
 )
 
@@ -24,11 +26,39 @@ var ErrForbidden = errors.New("forbidden")
 // Service runs business operations against the database.
 type Service struct {
 	client *ent.Client
+	opts   Options
+}
+
+// Options configure what a Service does beyond the database.
+type Options struct {
+	// Feed hears of every committed event (see package feed); nil for none.
+	Feed Feed
+	// Recorded is called after a commit with the types of the events the
+	// transaction recorded (metrics); nil for none.
+	Recorded func(types []string)
+	// WebhookAllowInsecure also allows http:// endpoints and loopback or
+	// private addresses (development and tests).
+	WebhookAllowInsecure bool
+	// Resolver resolves endpoint host names; net.DefaultResolver when nil.
+	Resolver *net.Resolver
+}
+
+// Feed is the change feed as the service uses it (*feed.Feed).
+type Feed interface {
+	// Notify announces an event from inside the transaction that records
+	// it (PostgreSQL's NOTIFY, delivered on commit only).
+	Notify(ctx context.Context, tx feed.Execer, n feed.Note) error
+	// Poke tells the feed that a transaction with events committed.
+	Poke()
 }
 
 // New returns a Service over client.
-func New(client *ent.Client) *Service {
-	return &Service{client: client}
+func New(client *ent.Client, opts ...Options) *Service {
+	s := &Service{client: client}
+	if len(opts) > 0 {
+		s.opts = opts[0]
+	}
+	return s
 }
 
 // inTx runs fn in a transaction and commits when fn returns nil; any error
@@ -38,10 +68,18 @@ func New(client *ent.Client) *Service {
 // this is a safety net) runs again, up to three times in all; a unique or
 // foreign-key violation that got past the checks, which only a concurrent
 // writer can cause, answers CONFLICT rather than INTERNAL.
-func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Client) error) error {
+//
+// fn gets a context of its own, which the events it records (see record)
+// are collected in: once the transaction has committed, the feed and the
+// metrics hear of them.
+func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, tx *ent.Client) error) error {
 	var err error
 	for range 3 {
-		if err = s.tryTx(ctx, fn); !retryable(err) {
+		state := &txState{}
+		if err = s.tryTx(context.WithValue(ctx, txStateKey{}, state), fn); err == nil {
+			s.afterCommit(state)
+		}
+		if !retryable(err) {
 			break
 		}
 	}
@@ -60,7 +98,7 @@ func retryable(err error) bool {
 }
 
 // tryTx runs fn in one transaction.
-func (s *Service) tryTx(ctx context.Context, fn func(tx *ent.Client) error) (err error) {
+func (s *Service) tryTx(ctx context.Context, fn func(ctx context.Context, tx *ent.Client) error) (err error) {
 	tx, err := s.client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("starting transaction: %w", err)
@@ -71,7 +109,7 @@ func (s *Service) tryTx(ctx context.Context, fn func(tx *ent.Client) error) (err
 			panic(v)
 		}
 	}()
-	if err := fn(tx.Client()); err != nil {
+	if err := fn(ctx, tx.Client()); err != nil {
 		if rerr := tx.Rollback(); rerr != nil {
 			return errors.Join(err, fmt.Errorf("rolling back: %w", rerr))
 		}

@@ -41,6 +41,16 @@ type Metrics struct {
 	statements prometheus.Histogram
 	rejected   *prometheus.CounterVec
 
+	// Events counts the events recorded, by type.
+	Events *prometheus.CounterVec
+	// Deliveries counts webhook delivery attempts by outcome (delivered,
+	// retry, failed).
+	Deliveries *prometheus.CounterVec
+	// DeliveryLag observes how long after its event a delivery succeeded.
+	DeliveryLag prometheus.Histogram
+	// Subscribers is the number of live event subscriptions.
+	Subscribers prometheus.Gauge
+
 	mu    sync.Mutex
 	names map[string]bool
 }
@@ -70,6 +80,24 @@ func NewMetrics(db *sql.DB) *Metrics {
 			Help: "Requests refused before execution (limits, bad HTTP, bad tokens) by HTTP status.",
 		}, []string{"status"}),
 	}
+	m.Events = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "events_recorded_total",
+		Help: "Events recorded by committed mutations, by type.",
+	}, []string{"type"})
+	m.Deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "webhook_deliveries_total",
+		Help: "Webhook delivery attempts by outcome: delivered, retry (failed, to be retried) or failed (the last attempt failed).",
+	}, []string{"outcome"})
+	m.DeliveryLag = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "webhook_delivery_lag_seconds",
+		Help:    "Time from an event to its successful delivery.",
+		Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 7200},
+	})
+	m.Subscribers = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "event_subscribers",
+		Help: "Live event subscriptions on this instance.",
+	})
+	m.registry.MustRegister(m.Events, m.Deliveries, m.DeliveryLag, m.Subscribers)
 	m.registry.MustRegister(m.requests, m.duration, m.statements, m.rejected,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db != nil {

@@ -76,13 +76,22 @@ func EmptyURL(t testing.TB) string {
 // wraps its driver (to count statements).
 func Open(t testing.TB, wrap func(dialect.Driver) dialect.Driver) *ent.Client {
 	t.Helper()
-	db, err := database.Connect(URL(t), database.Options{})
+	c, _, _ := OpenDB(t, wrap)
+	return c
+}
+
+// OpenDB is Open that also returns the database and its URL, for what
+// reaches the database beside the client (the change feed).
+func OpenDB(t testing.TB, wrap func(dialect.Driver) dialect.Driver) (*ent.Client, *database.DB, string) {
+	t.Helper()
+	u := URL(t)
+	db, err := database.Connect(u, database.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := db.Client(wrap)
 	t.Cleanup(func() { c.Close() })
-	return c
+	return c, db, u
 }
 
 var (

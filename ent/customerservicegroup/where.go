@@ -631,6 +631,29 @@ func HasProductsWith(preds ...predicate.Product) predicate.CustomerServiceGroup 
 	})
 }
 
+// HasEvents applies the HasEdge predicate on the "events" edge.
+func HasEvents() predicate.CustomerServiceGroup {
+	return predicate.CustomerServiceGroup(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, EventsTable, EventsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasEventsWith applies the HasEdge predicate on the "events" edge with a given conditions (other predicates).
+func HasEventsWith(preds ...predicate.Event) predicate.CustomerServiceGroup {
+	return predicate.CustomerServiceGroup(func(s *sql.Selector) {
+		step := newEventsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.CustomerServiceGroup) predicate.CustomerServiceGroup {
 	return predicate.CustomerServiceGroup(sql.AndPredicates(predicates...))

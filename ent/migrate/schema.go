@@ -80,6 +80,79 @@ var (
 			},
 		},
 	}
+	// EventsColumns holds the columns for the "events" table.
+	EventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "type", Type: field.TypeEnum, Enums: []string{"SELLER_CREATED", "REVIEW_SUBMITTED", "REVIEW_APPROVED", "REVIEW_REJECTED", "REVIEW_WITHDRAWN", "REVIEW_SUPERSEDED", "GROUP_CREATED", "GROUP_UPDATED", "GROUP_DELETED", "PRODUCT_CREATED", "PRODUCT_UPDATED", "PRODUCT_RELEASED", "PRODUCT_REJECTED", "PRODUCT_HIDDEN", "PRODUCT_SHOWN", "PRODUCT_REMOVED"}},
+		{Name: "occurred_at", Type: field.TypeTime},
+		{Name: "actor", Type: field.TypeString},
+		{Name: "actor_role", Type: field.TypeString},
+		{Name: "subject_id", Type: field.TypeInt},
+		{Name: "changes", Type: field.TypeJSON},
+		{Name: "customer_service_group_id", Type: field.TypeInt, Nullable: true},
+		{Name: "product_id", Type: field.TypeInt, Nullable: true},
+		{Name: "review_id", Type: field.TypeInt, Nullable: true},
+		{Name: "seller_id", Type: field.TypeInt, Nullable: true},
+	}
+	// EventsTable holds the schema information for the "events" table.
+	EventsTable = &schema.Table{
+		Name:       "events",
+		Columns:    EventsColumns,
+		PrimaryKey: []*schema.Column{EventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "events_customer_service_groups_events",
+				Columns:    []*schema.Column{EventsColumns[7]},
+				RefColumns: []*schema.Column{CustomerServiceGroupsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "events_products_events",
+				Columns:    []*schema.Column{EventsColumns[8]},
+				RefColumns: []*schema.Column{ProductsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "events_reviews_events",
+				Columns:    []*schema.Column{EventsColumns[9]},
+				RefColumns: []*schema.Column{ReviewsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "events_sellers_events",
+				Columns:    []*schema.Column{EventsColumns[10]},
+				RefColumns: []*schema.Column{SellersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "event_occurred_at",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[2]},
+			},
+			{
+				Name:    "event_seller_id_occurred_at",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[10], EventsColumns[2]},
+			},
+			{
+				Name:    "event_review_id",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[9]},
+			},
+			{
+				Name:    "event_product_id",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[8]},
+			},
+			{
+				Name:    "event_customer_service_group_id",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[7]},
+			},
+		},
+	}
 	// PersistedQueriesColumns holds the columns for the "persisted_queries" table.
 	PersistedQueriesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -242,14 +315,87 @@ var (
 			},
 		},
 	}
+	// WebhookDeliveriesColumns holds the columns for the "webhook_deliveries" table.
+	WebhookDeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "seller_id", Type: field.TypeInt, Nullable: true},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "DELIVERED", "FAILED"}, Default: "PENDING"},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "last_attempt_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_response_status", Type: field.TypeInt, Nullable: true},
+		{Name: "next_attempt_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_error", Type: field.TypeString, Nullable: true},
+		{Name: "locked_until", Type: field.TypeTime, Nullable: true},
+		{Name: "event_id", Type: field.TypeInt},
+		{Name: "endpoint_id", Type: field.TypeInt},
+	}
+	// WebhookDeliveriesTable holds the schema information for the "webhook_deliveries" table.
+	WebhookDeliveriesTable = &schema.Table{
+		Name:       "webhook_deliveries",
+		Columns:    WebhookDeliveriesColumns,
+		PrimaryKey: []*schema.Column{WebhookDeliveriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "webhook_deliveries_events_deliveries",
+				Columns:    []*schema.Column{WebhookDeliveriesColumns[10]},
+				RefColumns: []*schema.Column{EventsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "webhook_deliveries_webhook_endpoints_deliveries",
+				Columns:    []*schema.Column{WebhookDeliveriesColumns[11]},
+				RefColumns: []*schema.Column{WebhookEndpointsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webhookdelivery_endpoint_id_event_id",
+				Unique:  true,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[11], WebhookDeliveriesColumns[10]},
+			},
+			{
+				Name:    "webhookdelivery_status_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[3], WebhookDeliveriesColumns[7]},
+			},
+		},
+	}
+	// WebhookEndpointsColumns holds the columns for the "webhook_endpoints" table.
+	WebhookEndpointsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "url", Type: field.TypeString},
+		{Name: "event_types", Type: field.TypeJSON},
+		{Name: "secret", Type: field.TypeString},
+		{Name: "seller_id", Type: field.TypeInt, Nullable: true},
+	}
+	// WebhookEndpointsTable holds the schema information for the "webhook_endpoints" table.
+	WebhookEndpointsTable = &schema.Table{
+		Name:       "webhook_endpoints",
+		Columns:    WebhookEndpointsColumns,
+		PrimaryKey: []*schema.Column{WebhookEndpointsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "webhook_endpoints_sellers_webhook_endpoints",
+				Columns:    []*schema.Column{WebhookEndpointsColumns[5]},
+				RefColumns: []*schema.Column{SellersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		ContactsTable,
 		CustomerServiceGroupsTable,
+		EventsTable,
 		PersistedQueriesTable,
 		ProductsTable,
 		ReviewsTable,
 		SellersTable,
+		WebhookDeliveriesTable,
+		WebhookEndpointsTable,
 	}
 )
 
@@ -261,6 +407,13 @@ func init() {
 	CustomerServiceGroupsTable.ForeignKeys[0].RefTable = SellersTable
 	CustomerServiceGroupsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
+	}
+	EventsTable.ForeignKeys[0].RefTable = CustomerServiceGroupsTable
+	EventsTable.ForeignKeys[1].RefTable = ProductsTable
+	EventsTable.ForeignKeys[2].RefTable = ReviewsTable
+	EventsTable.ForeignKeys[3].RefTable = SellersTable
+	EventsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(25769803776),
 	}
 	PersistedQueriesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),
@@ -280,5 +433,14 @@ func init() {
 	SellersTable.ForeignKeys[1].RefTable = ContactsTable
 	SellersTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),
+	}
+	WebhookDeliveriesTable.ForeignKeys[0].RefTable = EventsTable
+	WebhookDeliveriesTable.ForeignKeys[1].RefTable = WebhookEndpointsTable
+	WebhookDeliveriesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(30064771072),
+	}
+	WebhookEndpointsTable.ForeignKeys[0].RefTable = SellersTable
+	WebhookEndpointsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(34359738368),
 	}
 }

@@ -12,6 +12,9 @@ type Contact func(*sql.Selector)
 // CustomerServiceGroup is the predicate function for customerservicegroup builders.
 type CustomerServiceGroup func(*sql.Selector)
 
+// Event is the predicate function for event builders.
+type Event func(*sql.Selector)
+
 // PersistedQuery is the predicate function for persistedquery builders.
 type PersistedQuery func(*sql.Selector)
 
@@ -23,3 +26,9 @@ type Review func(*sql.Selector)
 
 // Seller is the predicate function for seller builders.
 type Seller func(*sql.Selector)
+
+// WebhookDelivery is the predicate function for webhookdelivery builders.
+type WebhookDelivery func(*sql.Selector)
+
+// WebhookEndpoint is the predicate function for webhookendpoint builders.
+type WebhookEndpoint func(*sql.Selector)

@@ -6,11 +6,14 @@ import (
 	"context"
 	"servicesupport/ent/contact"
 	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/event"
 	"servicesupport/ent/persistedquery"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
 	"servicesupport/ent/schema"
 	"servicesupport/ent/seller"
+	"servicesupport/ent/webhookdelivery"
+	"servicesupport/ent/webhookendpoint"
 	"time"
 
 	"entgo.io/ent"
@@ -78,6 +81,21 @@ func init() {
 	customerservicegroupDescVersion := customerservicegroupFields[10].Descriptor()
 	// customerservicegroup.DefaultVersion holds the default value on creation for the version field.
 	customerservicegroup.DefaultVersion = customerservicegroupDescVersion.Default.(int)
+	event.Policy = privacy.NewPolicies(schema.Event{})
+	event.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := event.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	eventFields := schema.Event{}.Fields()
+	_ = eventFields
+	// eventDescOccurredAt is the schema descriptor for occurred_at field.
+	eventDescOccurredAt := eventFields[1].Descriptor()
+	// event.DefaultOccurredAt holds the default value on creation for the occurred_at field.
+	event.DefaultOccurredAt = eventDescOccurredAt.Default.(func() time.Time)
 	persistedqueryMixin := schema.PersistedQuery{}.Mixin()
 	persistedquery.Policy = privacy.NewPolicies(schema.PersistedQuery{})
 	persistedquery.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -173,6 +191,46 @@ func init() {
 	sellerDescName := sellerFields[1].Descriptor()
 	// seller.NameValidator is a validator for the "name" field. It is called by the builders before save.
 	seller.NameValidator = sellerDescName.Validators[0].(func(string) error)
+	webhookdeliveryMixin := schema.WebhookDelivery{}.Mixin()
+	webhookdelivery.Policy = privacy.NewPolicies(schema.WebhookDelivery{})
+	webhookdelivery.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := webhookdelivery.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	webhookdeliveryMixinFields0 := webhookdeliveryMixin[0].Fields()
+	_ = webhookdeliveryMixinFields0
+	webhookdeliveryFields := schema.WebhookDelivery{}.Fields()
+	_ = webhookdeliveryFields
+	// webhookdeliveryDescCreatedAt is the schema descriptor for created_at field.
+	webhookdeliveryDescCreatedAt := webhookdeliveryMixinFields0[0].Descriptor()
+	// webhookdelivery.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webhookdelivery.DefaultCreatedAt = webhookdeliveryDescCreatedAt.Default.(func() time.Time)
+	// webhookdeliveryDescAttempts is the schema descriptor for attempts field.
+	webhookdeliveryDescAttempts := webhookdeliveryFields[4].Descriptor()
+	// webhookdelivery.DefaultAttempts holds the default value on creation for the attempts field.
+	webhookdelivery.DefaultAttempts = webhookdeliveryDescAttempts.Default.(int)
+	webhookendpointMixin := schema.WebhookEndpoint{}.Mixin()
+	webhookendpoint.Policy = privacy.NewPolicies(schema.WebhookEndpoint{})
+	webhookendpoint.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := webhookendpoint.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	webhookendpointMixinFields0 := webhookendpointMixin[0].Fields()
+	_ = webhookendpointMixinFields0
+	webhookendpointFields := schema.WebhookEndpoint{}.Fields()
+	_ = webhookendpointFields
+	// webhookendpointDescCreatedAt is the schema descriptor for created_at field.
+	webhookendpointDescCreatedAt := webhookendpointMixinFields0[0].Descriptor()
+	// webhookendpoint.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webhookendpoint.DefaultCreatedAt = webhookendpointDescCreatedAt.Default.(func() time.Time)
 }
 
 const (

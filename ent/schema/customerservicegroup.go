@@ -82,6 +82,7 @@ func (CustomerServiceGroup) Edges() []ent.Edge {
 		edge.To("products", Product.Type).
 			Comment("Products that selected this group.").
 			Annotations(entgql.RelayConnection()),
+		eventsEdge(),
 	}
 }
 

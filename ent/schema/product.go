@@ -79,6 +79,7 @@ func (Product) Edges() []ent.Edge {
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.To("reviews", Review.Type).
 			Annotations(entgql.Skip()),
+		eventsEdge(),
 	}
 }
 

@@ -109,6 +109,9 @@ func (Review) Edges() []ent.Edge {
 			Immutable().
 			Comment("The product whose release is decided (release reviews).").
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("events", Event.Type).
+			Comment("The review's own history.").
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput)),
 	}
 }
 

@@ -75,6 +75,9 @@ func (Seller) Edges() []ent.Edge {
 		edge.To("reviews", Review.Type).
 			Comment("Reviews of the seller's submissions.").
 			Annotations(entgql.RelayConnection()),
+		eventsEdge(),
+		edge.To("webhook_endpoints", WebhookEndpoint.Type).
+			Annotations(entgql.Skip()),
 	}
 }
 

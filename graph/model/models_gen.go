@@ -16,6 +16,16 @@ type CreateSellerPayload struct {
 	UserErrors []*usererror.Error `json:"userErrors"`
 }
 
+// The result of createWebhookEndpoint.
+type CreateWebhookEndpointPayload struct {
+	// The new endpoint; null when there are userErrors.
+	WebhookEndpoint *ent.WebhookEndpoint `json:"webhookEndpoint,omitempty"`
+	// The signing secret (whsec_…): shown in this answer only, never again.
+	Secret *string `json:"secret,omitempty"`
+	// Why nothing was registered.
+	UserErrors []*usererror.Error `json:"userErrors"`
+}
+
 // The result of a customer service group mutation.
 type CustomerServiceGroupPayload struct {
 	// The group as stored; null when there are userErrors.
@@ -62,6 +72,10 @@ type SubmitChangePayload struct {
 	Review *ent.Review `json:"review,omitempty"`
 	// Why nothing was submitted.
 	UserErrors []*usererror.Error `json:"userErrors"`
+}
+
+// Live updates, over WebSocket (graphql-transport-ws) at /graphql; the token goes in connection_init as {"Authorization": "Bearer …"}.
+type Subscription struct {
 }
 
 // Who is asking.

@@ -1,0 +1,285 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	coderws "github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"servicesupport/auth"
+	"servicesupport/ent"
+	"servicesupport/ent/event"
+	"servicesupport/feed"
+)
+
+// subscriberBuffer is how many committed events may wait for one
+// subscription; a subscriber further behind is disconnected.
+var subscriberBuffer = 256
+
+// Subscription limits.
+const (
+	// writeTimeout bounds one WebSocket write: a client that stops reading
+	// is disconnected instead of holding the server's buffers.
+	writeTimeout = 5 * time.Second
+	// initTimeout bounds the wait for connection_init.
+	initTimeout = 10 * time.Second
+	// CloseForbidden is the close code of a connection whose token is bad
+	// or expired (graphql-transport-ws).
+	CloseForbidden = 4403
+)
+
+// Codes of subscription errors.
+const (
+	// codeSlowSubscriber ends a subscription that fell too far behind.
+	codeSlowSubscriber = "SLOW_SUBSCRIBER"
+	// codeTokenExpired ends a subscription whose token expired.
+	codeTokenExpired = "UNAUTHENTICATED"
+)
+
+// websocketTransport is GraphQL over WebSocket (graphql-transport-ws) at
+// /graphql: the connection is authenticated once, by the token in the
+// connection_init payload ({"Authorization": "Bearer …"}). A bad or
+// expired token closes the socket with 4403; no token is an anonymous
+// viewer, whom the events subscription refuses (FORBIDDEN). The
+// connection ends when the token expires.
+func websocketTransport(secret []byte, resolve auth.SellerResolver) transport.Websocket {
+	return transport.Websocket{
+		Implementation: timedWebsocket{},
+		InitTimeout:    initTimeout,
+		// Pings keep idle connections open through proxies; a peer that
+		// stops answering them is dropped.
+		PingPongInterval: 20 * time.Second,
+		InitFunc: func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+			v, err := auth.FromAuthorization(ctx, secret, resolve, authorization(payload))
+			if err != nil {
+				ctx = transport.WithWebsocketCloseCode(ctx, CloseForbidden)
+				if errors.Is(err, auth.ErrInvalidToken) {
+					return transport.AppendCloseReason(ctx, "forbidden: invalid or expired token"), nil, err
+				}
+				return transport.AppendCloseReason(ctx, "internal error"), nil, errors.New("internal error")
+			}
+			ctx = auth.NewContext(ctx, v)
+			if !v.ExpiresAt.IsZero() {
+				// A second past the expiry, so that subscriptions end
+				// with their own error first (see streamEvents).
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithDeadline(ctx, v.ExpiresAt.Add(time.Second))
+				ctx = context.WithValue(ctx, connCancelKey{}, cancel)
+			}
+			return ctx, nil, nil
+		},
+		CloseFunc: func(ctx context.Context, _ int) {
+			if cancel, ok := ctx.Value(connCancelKey{}).(context.CancelFunc); ok {
+				cancel()
+			}
+		},
+	}
+}
+
+// connCancelKey carries the cancel function of a connection's deadline,
+// called when the connection closes.
+type connCancelKey struct{}
+
+// authorization reads the Authorization entry of a connection_init
+// payload, whatever its case.
+func authorization(payload transport.InitPayload) string {
+	for k, v := range payload {
+		if s, ok := v.(string); ok && http.CanonicalHeaderKey(k) == "Authorization" {
+			return s
+		}
+	}
+	return ""
+}
+
+// isWebsocket reports whether a request asks to upgrade to WebSocket.
+func isWebsocket(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.Header.Get("Upgrade") != ""
+}
+
+// streamEvents delivers the committed events the viewer may read (the
+// same privacy rules as every other read: each event is loaded with the
+// viewer's context) and of the given types, until the subscriber goes
+// away, falls too far behind (SLOW_SUBSCRIBER) or its token expires
+// (UNAUTHENTICATED).
+func streamEvents(ctx context.Context, client *ent.Client, f *feed.Feed, gauge prometheus.Gauge, types []event.Type) (<-chan *ent.Event, error) {
+	v := auth.FromContext(ctx)
+	if v.Role == auth.RoleAnonymous {
+		return nil, errForbidden(ctx, "forbidden: sign in to subscribe to events")
+	}
+	if f == nil {
+		return nil, &gqlerror.Error{Message: "subscriptions are not available", Extensions: map[string]any{"code": CodeInternal}}
+	}
+	listener, cancel := f.Subscribe(subscriberBuffer)
+	out := make(chan *ent.Event)
+	if gauge != nil {
+		gauge.Inc()
+	}
+	go func() {
+		var expired <-chan time.Time
+		if !v.ExpiresAt.IsZero() {
+			timer := time.NewTimer(time.Until(v.ExpiresAt))
+			defer timer.Stop()
+			expired = timer.C
+		}
+		defer func() {
+			cancel()
+			close(out)
+			if gauge != nil {
+				gauge.Dec()
+			}
+		}()
+		end := func(message, code string) {
+			graphql.AddError(ctx, &gqlerror.Error{Message: message, Extensions: map[string]any{"code": code}})
+		}
+		for {
+			var note feed.Note
+			var ok bool
+			select {
+			case <-ctx.Done():
+				return
+			case <-expired:
+				end("the token expired: subscribe again with a new one", codeTokenExpired)
+				return
+			case note, ok = <-listener.C():
+				if !ok {
+					end("disconnected: the subscriber fell too far behind", codeSlowSubscriber)
+					return
+				}
+			}
+			if len(types) > 0 && !slices.Contains(types, event.Type(note.Type)) {
+				continue
+			}
+			if !v.IsStaff() && note.SellerID != v.SellerID {
+				continue // the privacy filter would hide it anyway
+			}
+			e, err := client.Event.Get(ctx, note.EventID)
+			if ent.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				if ctx.Err() == nil {
+					end("internal error", CodeInternal)
+				}
+				return
+			}
+			select {
+			case out <- e:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// timedWebsocket accepts WebSocket connections (coder/websocket) whose
+// writes time out: gqlgen's own adapter writes without a deadline, so a
+// client that stops reading would hold its subscription's goroutine and
+// buffers for as long as the TCP connection lives.
+type timedWebsocket struct{}
+
+// Accept implements transport.WebsocketImplementation.
+func (timedWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	for k, vs := range opts.ResponseHeader {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	// The server's read and write timeouts are for requests: they would
+	// stay on the hijacked connection and cut it after a few seconds. The
+	// connection has its own bounds (pings, write timeout, token expiry).
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
+	c, err := coderws.Accept(w, r, &coderws.AcceptOptions{Subprotocols: opts.Subprotocols})
+	if err != nil {
+		return nil, err
+	}
+	return &timedConn{c: c}, nil
+}
+
+// timedConn is a coder/websocket connection as gqlgen's transport uses it.
+type timedConn struct {
+	c *coderws.Conn
+
+	mu       sync.Mutex
+	deadline *time.Timer
+	closing  bool
+}
+
+// Close implements io.Closer; after WriteClose the closing handshake
+// closes the connection itself.
+func (t *timedConn) Close() error {
+	t.mu.Lock()
+	closing := t.closing
+	t.mu.Unlock()
+	if closing {
+		return nil
+	}
+	return t.c.CloseNow()
+}
+
+// NextReader implements transport.WebsocketConn.
+func (t *timedConn) NextReader() (int, io.Reader, error) {
+	typ, r, err := t.c.Reader(context.Background())
+	switch coderws.CloseStatus(err) {
+	case coderws.StatusNormalClosure, coderws.StatusNoStatusRcvd, coderws.StatusGoingAway:
+		return 0, nil, transport.ErrWebsocketClosed
+	}
+	return int(typ), r, err
+}
+
+// WriteJSON implements transport.WebsocketConn; a write that takes longer
+// than writeTimeout closes the connection.
+func (t *timedConn) WriteJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	return t.c.Write(ctx, coderws.MessageText, b)
+}
+
+// WriteClose implements transport.WebsocketConn, without waiting for the
+// peer's close frame (a slow peer must not stall the teardown).
+func (t *timedConn) WriteClose(code int, message string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.closing {
+		t.closing = true
+		go func() { _ = t.c.Close(coderws.StatusCode(code), message) }()
+	}
+	return nil
+}
+
+// Subprotocol implements transport.WebsocketConn.
+func (t *timedConn) Subprotocol() string { return t.c.Subprotocol() }
+
+// SetReadLimit implements transport.WebsocketReadLimiter.
+func (t *timedConn) SetReadLimit(n int64) { t.c.SetReadLimit(n) }
+
+// SetReadDeadline implements transport.WebsocketReadDeadliner: the pong
+// deadline of graphql-transport-ws pings.
+func (t *timedConn) SetReadDeadline(at time.Time) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.deadline != nil {
+		t.deadline.Stop()
+		t.deadline = nil
+	}
+	if !at.IsZero() {
+		t.deadline = time.AfterFunc(time.Until(at), func() { _ = t.c.CloseNow() })
+	}
+	return nil
+}
