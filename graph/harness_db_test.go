@@ -14,9 +14,12 @@ import (
 	"servicesupport/ent"
 	"servicesupport/ent/contact"
 	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/event"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
 	"servicesupport/ent/seller"
+	"servicesupport/ent/webhookdelivery"
+	"servicesupport/ent/webhookendpoint"
 	"servicesupport/policy"
 )
 
@@ -35,12 +38,15 @@ func SellerInt(t testing.TB, id string) int {
 
 // Snapshot renders every row of every table, ordered by ID, one row a
 // line, so that any write shows as a difference. With sellerIDs, only the
-// rows of those sellers: the sellers and their contacts, groups, products
-// and reviews (no persisted queries, which belong to no seller).
+// rows of those sellers: the sellers and their contacts, groups, products,
+// reviews, events, webhook endpoints and deliveries (no persisted queries,
+// which belong to no seller). A failed mutation that recorded an event or
+// queued a delivery shows here too.
 func (e *Env) Snapshot(sellerIDs ...string) string {
 	e.t.Helper()
 	ctx := Sys()
 	sq, cq, gq, pq, rq := e.Client.Seller.Query(), e.Client.Contact.Query(), e.Client.CustomerServiceGroup.Query(), e.Client.Product.Query(), e.Client.Review.Query()
+	eq, wq, dq := e.Client.Event.Query(), e.Client.WebhookEndpoint.Query(), e.Client.WebhookDelivery.Query()
 	if sellerIDs != nil {
 		ids := make([]int, len(sellerIDs))
 		for i, s := range sellerIDs {
@@ -51,6 +57,9 @@ func (e *Env) Snapshot(sellerIDs ...string) string {
 		gq.Where(customerservicegroup.SellerIDIn(ids...))
 		pq.Where(product.SellerIDIn(ids...))
 		rq.Where(review.SellerIDIn(ids...))
+		eq.Where(event.SellerIDIn(ids...))
+		wq.Where(webhookendpoint.SellerIDIn(ids...))
+		dq.Where(webhookdelivery.SellerIDIn(ids...))
 	}
 	sellers, err := sq.Order(ent.Asc("id")).All(ctx)
 	e.snapshotErr(err)
@@ -62,15 +71,21 @@ func (e *Env) Snapshot(sellerIDs ...string) string {
 	e.snapshotErr(err)
 	reviews, err := rq.Order(ent.Asc("id")).All(ctx)
 	e.snapshotErr(err)
+	events, err := eq.Order(ent.Asc("id")).All(ctx)
+	e.snapshotErr(err)
+	endpoints, err := wq.Order(ent.Asc("id")).All(ctx)
+	e.snapshotErr(err)
+	deliveries, err := dq.Order(ent.Asc("id")).All(ctx)
+	e.snapshotErr(err)
 	var queries []*ent.PersistedQuery
 	if sellerIDs == nil {
 		queries, err = e.Client.PersistedQuery.Query().Order(ent.Asc("id")).All(ctx)
 		e.snapshotErr(err)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "sellers=%d contacts=%d groups=%d products=%d reviews=%d persisted_queries=%d\n",
-		len(sellers), len(contacts), len(groups), len(products), len(reviews), len(queries))
-	for _, rows := range []any{sellers, contacts, groups, products, reviews, queries} {
+	fmt.Fprintf(&b, "sellers=%d contacts=%d groups=%d products=%d reviews=%d events=%d webhook_endpoints=%d webhook_deliveries=%d persisted_queries=%d\n",
+		len(sellers), len(contacts), len(groups), len(products), len(reviews), len(events), len(endpoints), len(deliveries), len(queries))
+	for _, rows := range []any{sellers, contacts, groups, products, reviews, events, endpoints, deliveries, queries} {
 		list, err := json.Marshal(rows)
 		e.snapshotErr(err)
 		var each []json.RawMessage

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 
 	"servicesupport/auth"
 	"servicesupport/database/dbtest"
+	"servicesupport/feed"
 	_ "servicesupport/ent/runtime" // registers the schema's privacy policies and hooks
 	"servicesupport/graph"
 	"servicesupport/graphiql"
@@ -89,6 +91,13 @@ func (l *apiLog) snapshot() []apiCall {
 // record wraps the API, recording each request once it is answered.
 func (l *apiLog) record(api http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" {
+			l.mu.Lock()
+			l.calls = append(l.calls, apiCall{Method: "WEBSOCKET " + r.Header.Get("Sec-WebSocket-Protocol")})
+			l.mu.Unlock()
+			api.ServeHTTP(w, r) // the socket is the API's own from here
+			return
+		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, graph.MaxBodyBytes))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -125,7 +134,7 @@ func (w *statusWriter) WriteHeader(status int) {
 func browserServer(t *testing.T) (srv *httptest.Server, calls *apiLog, demo seed.Result, productName string) {
 	t.Helper()
 	ctx := context.Background()
-	client := dbtest.Open(t, nil)
+	client, db, dbURL := dbtest.OpenDB(t, nil)
 	var err error
 	demo, err = seed.Demo(ctx, client)
 	if err != nil {
@@ -139,12 +148,19 @@ func browserServer(t *testing.T) (srv *httptest.Server, calls *apiLog, demo seed
 		t.Fatal(err)
 	}
 
+	// The change feed, as the server runs it: subscriptions read it.
+	events := feed.New(dbURL, db.SQL, nil)
+	feedCtx, stopFeed := context.WithCancel(ctx)
+	t.Cleanup(stopFeed)
+	go func() { _ = events.Run(feedCtx) }()
+	<-events.Ready()
+
 	calls = &apiLog{}
 	ide := graphiql.Handler("servicesupport GraphiQL", "/graphql")
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", ide)
 	mux.Handle("GET /graphiql/", ide)
-	mux.Handle("/graphql", calls.record(graph.NewHandler(graph.HandlerConfig{Client: client, Secret: browserSecret, DevMode: true})))
+	mux.Handle("/graphql", calls.record(graph.NewHandler(graph.HandlerConfig{Client: client, Secret: browserSecret, DevMode: true, Feed: events})))
 	srv = httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv, calls, demo, p.Name
@@ -182,6 +198,41 @@ func short(s string) string {
 		return s[:160] + "…"
 	}
 	return s
+}
+
+// createProduct creates a product through the API as the token's seller,
+// and returns its ID.
+func createProduct(t *testing.T, base, token, name string) string {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{
+		"query":     "mutation($in: CreateProductInput!) { createProduct(input: $in) { product { id } userErrors { message } } }",
+		"variables": map[string]any{"in": map[string]any{"name": name}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Data struct {
+			CreateProduct struct {
+				Product *struct{ ID string }
+			}
+		}
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || out.Data.CreateProduct.Product == nil {
+		t.Fatalf("createProduct %q: status %d, %v", name, res.StatusCode, err)
+	}
+	return out.Data.CreateProduct.Product.ID
 }
 
 // responseJS reads GraphiQL's response pane, a CodeMirror editor: its whole
@@ -381,6 +432,55 @@ func TestBrowserProductPage(t *testing.T) {
 	if last := all[len(all)-1]; last.Authorization != "Bearer "+token {
 		t.Errorf("the request carried Authorization %q; want the pasted token", short(last.Authorization))
 	}
+	// A subscription runs over WebSocket with the pasted token (GraphiQL
+	// sends the headers editor's entries as the connection_init payload):
+	// the seller's new products show in the response pane as they commit.
+	const subscription = "subscription { events(types: [PRODUCT_CREATED]) { type subjectID actorRole } }"
+	step("editing the query to a subscription", 5*time.Second, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
+		`document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(%q)`, subscription)))
+	step("waiting for GraphiQL to take in the subscription", 5*time.Second, chromedp.Poll[chromedp.Void](
+		fmt.Sprintf(`new URLSearchParams(location.search).get('query') === %q`, subscription),
+		chromedp.WithPollingInterval(50*time.Millisecond)))
+	step("starting the subscription", 5*time.Second, chromedp.Steps(
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('.graphiql-response .CodeMirror').CodeMirror.setValue('')`),
+		chromedp.Click(chromedp.CSS(".graphiql-execute-button")),
+	))
+	// Until the socket is up, a product's event has no subscriber: create
+	// products until one shows, at most ten.
+	var shown map[string]any
+	var created []any
+	for i := 0; i < 10 && shown == nil; i++ {
+		created = append(created, createProduct(t, srv.URL, token, fmt.Sprintf("Subscribed product %d", i)))
+		sctx, cancel := context.WithTimeout(ctx, time.Second)
+		text, err := chromedp.Run(sctx, chromedp.Poll[string](responseJS, chromedp.WithPollingInterval(50*time.Millisecond)))
+		cancel()
+		if err == nil {
+			if err := json.Unmarshal([]byte(text), &shown); err != nil {
+				t.Fatalf("subscription: the response pane holds no JSON (%v):\n%s", err, text)
+			}
+			t.Logf("subscription: the response pane shows:\n%s", text)
+		}
+	}
+	ev := field(shown, "data", "events")
+	if ev == nil || ev["type"] != "PRODUCT_CREATED" || ev["actorRole"] != "SELLER" {
+		t.Fatalf("subscription: want a PRODUCT_CREATED event by the seller in the response pane; got %v", shown)
+	}
+	if !slices.Contains(created, ev["subjectID"]) {
+		t.Errorf("subscription: the event's subjectID %v is none of the products created (%v)", ev["subjectID"], created)
+	}
+	sockets := 0
+	for _, c := range calls.snapshot() {
+		if strings.HasPrefix(c.Method, "WEBSOCKET") {
+			sockets++
+			if !strings.Contains(c.Method, "graphql-transport-ws") {
+				t.Errorf("GraphiQL opened a WebSocket without the graphql-transport-ws subprotocol: %q", c.Method)
+			}
+		}
+	}
+	if sockets == 0 {
+		t.Error("the subscription did not open a WebSocket to the endpoint")
+	}
+
 	// The token stays out of the address and of localStorage.
 	leaks, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + ' ' + JSON.stringify(Object.assign({}, localStorage))`))
 	if err != nil {

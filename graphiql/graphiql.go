@@ -170,12 +170,18 @@ func Handler(title, endpoint string, opts ...Option) http.Handler {
 }
 
 // contentSecurityPolicy lets the page load nothing but this handler's assets
-// and talk to nothing but its endpoint. Styles may be inline (CodeMirror and
+// and talk to nothing but its endpoint (by HTTP and WebSocket). Styles may be inline (CodeMirror and
 // GraphiQL set style attributes); fonts and images are data: URLs in the CSS.
 func contentSecurityPolicy(endpoint string) string {
+	// 'self' covers the page's own host over ws: and wss: too; an
+	// endpoint elsewhere is allowed over HTTP and WebSocket (subscriptions).
 	connect := "'self'"
 	if u, err := url.Parse(endpoint); err == nil && u.Scheme != "" && u.Host != "" {
-		connect += " " + u.Scheme + "://" + u.Host
+		socket := "ws"
+		if u.Scheme == "https" {
+			socket = "wss"
+		}
+		connect += " " + u.Scheme + "://" + u.Host + " " + socket + "://" + u.Host
 	}
 	return strings.Join([]string{
 		"default-src 'none'",

@@ -151,7 +151,7 @@ func TestNoExternalURLs(t *testing.T) {
 	// An endpoint on another origin is the one exception, allowed by the
 	// Content-Security-Policy and no more.
 	res, _ := get(t, graphiql.Handler("GraphiQL", "https://api.example.com/graphql"), http.MethodGet, "/", nil)
-	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' https://api.example.com;") {
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' https://api.example.com wss://api.example.com;") {
 		t.Errorf("Content-Security-Policy for another origin's endpoint: %q", csp)
 	}
 }

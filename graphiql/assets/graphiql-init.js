@@ -4,6 +4,15 @@
 (function () {
   'use strict';
   var config = JSON.parse(document.getElementById('graphiql-config').textContent);
+  var endpoint = new URL(config.endpoint, window.location.href);
+
+  // socketURL is the endpoint's address for WebSocket: ws: for http:,
+  // wss: for https:.
+  function socketURL(u) {
+    var ws = new URL(u.href);
+    ws.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    return ws.href;
+  }
 
   // ?query=, ?variables= and ?operationName= open the IDE on a given
   // operation, and editing them keeps the address shareable. Headers are never
@@ -74,8 +83,11 @@
   var props = {
     storage: storage,
     // createFetcher POSTs {query, variables, operationName} as JSON, with the
-    // headers of the headers editor added to each request.
-    fetcher: GraphiQL.createFetcher({ url: new URL(config.endpoint, window.location.href).href }),
+    // headers of the headers editor added to each request. Subscriptions go
+    // over WebSocket (graphql-transport-ws) to the same endpoint, and the
+    // headers editor's entries become the connection_init payload: that is
+    // where the server reads {"Authorization": "Bearer …"}.
+    fetcher: GraphiQL.createFetcher({ url: endpoint.href, subscriptionUrl: socketURL(endpoint) }),
     defaultQuery: config.defaultQuery,
     query: fromAddress('query'),
     variables: fromAddress('variables'),
