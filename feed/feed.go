@@ -186,6 +186,8 @@ func (f *Feed) publish(notes ...Note) {
 		for l := range f.listeners {
 			select {
 			case l.c <- n:
+			default:
+				f.drop(l)
 			}
 		}
 	}

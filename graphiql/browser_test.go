@@ -24,8 +24,8 @@ import (
 
 	"servicesupport/auth"
 	"servicesupport/database/dbtest"
-	"servicesupport/feed"
 	_ "servicesupport/ent/runtime" // registers the schema's privacy policies and hooks
+	"servicesupport/feed"
 	"servicesupport/graph"
 	"servicesupport/graphiql"
 	"servicesupport/policy"
