@@ -242,7 +242,7 @@ func (w *Worker) attempt(ctx context.Context, id int, lease, end time.Time) (boo
 	if ctx.Err() != nil && status == 0 {
 		// Stopped mid-request: let the next worker make this attempt
 		// rather than count one that was cut short.
-		return false, w.release(context.WithoutCancel(ctx), id, lease)
+		return false, w.release(ctx, id, lease)
 	}
 	return true, w.record(ctx, d, lease, status, problem)
 }
@@ -344,9 +344,10 @@ func (w *Worker) record(ctx context.Context, d *ent.WebhookDelivery, lease time.
 	return nil
 }
 
-// release hands a claimed delivery back without an attempt.
+// release hands a claimed delivery back without an attempt, also when the
+// worker is stopping, so that another instance need not wait for the lease.
 func (w *Worker) release(ctx context.Context, id int, lease time.Time) error {
-	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	_, err := w.Client.WebhookDelivery.Update().
 		Where(webhookdelivery.ID(id), webhookdelivery.LockedUntil(lease)).
