@@ -119,7 +119,7 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 		Resolvers:  resolvers,
 		Complexity: complexity(),
 	}))
-	srv.AddTransport(websocketTransport(cfg.Secret, sellerOf(cfg.Client)))
+	srv.AddTransport(websocketTransport(cfg.Secret, sellerOf(cfg.Client), cfg.AllowedOrigins))
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(pagedDocuments{lru.New[*ast.QueryDocument](1000)})

@@ -15,6 +15,7 @@ package graph_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
@@ -315,6 +316,11 @@ func (t countingTx) Exec(ctx context.Context, q string, args, v any) error {
 func (t countingTx) Query(ctx context.Context, q string, args, v any) error {
 	t.n.Add(1)
 	return t.Tx.Query(ctx, q, args, v)
+}
+
+// ExecContext passes the change feed's NOTIFY through, counted.
+func (t countingTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return telemetry.ExecVia(ctx, t, q, args...)
 }
 
 // SyncBuffer is a bytes.Buffer safe for concurrent writers (a log).

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -52,9 +53,12 @@ const (
 // expired token closes the socket with 4403; no token is an anonymous
 // viewer, whom the events subscription refuses (FORBIDDEN). The
 // connection ends when the token expires.
-func websocketTransport(secret []byte, resolve auth.SellerResolver) transport.Websocket {
+//
+// Browsers may open the socket from the server's own origin and from the
+// origins CORS allows (allowedOrigins), as they may call the HTTP API.
+func websocketTransport(secret []byte, resolve auth.SellerResolver, allowedOrigins []string) transport.Websocket {
 	return transport.Websocket{
-		Implementation: timedWebsocket{},
+		Implementation: timedWebsocket{originPatterns: originHosts(allowedOrigins)},
 		InitTimeout:    initTimeout,
 		// Pings keep idle connections open through proxies; a peer that
 		// stops answering them is dropped.
@@ -89,6 +93,20 @@ func websocketTransport(secret []byte, resolve auth.SellerResolver) transport.We
 // connCancelKey carries the cancel function of a connection's deadline,
 // called when the connection closes.
 type connCancelKey struct{}
+
+// originHosts are the hosts of origins (https://app.example.com), as
+// coder/websocket matches them.
+func originHosts(origins []string) []string {
+	var hosts []string
+	for _, o := range origins {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			hosts = append(hosts, u.Host)
+		} else if o == "*" {
+			hosts = append(hosts, "*")
+		}
+	}
+	return hosts
+}
 
 // authorization reads the Authorization entry of a connection_init
 // payload, whatever its case.
@@ -186,10 +204,13 @@ func streamEvents(ctx context.Context, client *ent.Client, f *feed.Feed, gauge p
 // writes time out: gqlgen's own adapter writes without a deadline, so a
 // client that stops reading would hold its subscription's goroutine and
 // buffers for as long as the TCP connection lives.
-type timedWebsocket struct{}
+type timedWebsocket struct {
+	// originPatterns are the other origins' hosts allowed to connect.
+	originPatterns []string
+}
 
 // Accept implements transport.WebsocketImplementation.
-func (timedWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+func (tw timedWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
 	for k, vs := range opts.ResponseHeader {
 		for _, v := range vs {
 			w.Header().Add(k, v)
@@ -201,7 +222,7 @@ func (timedWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts transp
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	c, err := coderws.Accept(w, r, &coderws.AcceptOptions{Subprotocols: opts.Subprotocols})
+	c, err := coderws.Accept(w, r, &coderws.AcceptOptions{Subprotocols: opts.Subprotocols, OriginPatterns: tw.originPatterns})
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"database/sql"
 
 	"entgo.io/ent/dialect"
 )
@@ -46,4 +47,27 @@ func (t countingTx) Exec(ctx context.Context, q string, args, v any) error {
 func (t countingTx) Query(ctx context.Context, q string, args, v any) error {
 	countStatement(ctx)
 	return t.Tx.Query(ctx, q, args, v)
+}
+
+// ExecContext lets ent's tx.ExecContext (the change feed's NOTIFY) reach the
+// wrapped transaction, counted like any statement.
+func (t countingTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return ExecVia(ctx, t, q, args...)
+}
+
+// Execer is the statement runner of ent's drivers and transactions.
+type Execer interface {
+	Exec(ctx context.Context, q string, args, v any) error
+}
+
+// ExecVia runs a statement through an ent driver or transaction as
+// database/sql's ExecContext would: a wrapper of ent's transactions
+// implements ExecContext with it, or ent's tx.ExecContext fails.
+func ExecVia(ctx context.Context, e Execer, q string, args ...any) (sql.Result, error) {
+	var r sql.Result
+	if args == nil {
+		args = []any{}
+	}
+	err := e.Exec(ctx, q, args, &r)
+	return r, err
 }
