@@ -25,6 +25,11 @@ const (
 	CodeBadRequest = "BAD_REQUEST"
 	// CodeTimeout answers work cut short by the request deadline.
 	CodeTimeout = "TIMEOUT"
+	// CodeCancelled marks work stopped because its client went away (a
+	// closed subscription); nobody reads it, and it is not logged.
+	CodeCancelled = "CANCELLED"
+	// CodeSlowSubscriber ends a subscription that fell too far behind.
+	CodeSlowSubscriber = "SLOW_SUBSCRIBER"
 )
 
 // timeoutMessage explains a request stopped by its deadline.
@@ -74,6 +79,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.Is(err, context.DeadlineExceeded):
 			out.Message = timeoutMessage
 			out.Extensions = map[string]any{"code": CodeTimeout}
+		case errors.Is(err, context.Canceled):
+			out.Message = "cancelled: the client went away"
+			out.Extensions = map[string]any{"code": CodeCancelled}
 		case ent.IsNotFound(err):
 			out.Message = "not found"
 			out.Extensions = map[string]any{"code": CodeNotFound}

@@ -167,7 +167,7 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	// connection_init payload and lives as long as its token.
 	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isWebsocket(r) {
-			ctx, cancel := context.WithCancel(r.Context())
+			ctx, cancel := context.WithCancel(websocketContext(r.Context()))
 			defer cancel()
 			if cfg.Stop != nil {
 				go func() {

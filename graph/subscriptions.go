@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	coderws "github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,13 +38,6 @@ const (
 	CloseForbidden = 4403
 )
 
-// Codes of subscription errors.
-const (
-	// codeSlowSubscriber ends a subscription that fell too far behind.
-	codeSlowSubscriber = "SLOW_SUBSCRIBER"
-	// codeTokenExpired ends a subscription whose token expired.
-	codeTokenExpired = "UNAUTHENTICATED"
-)
 
 // websocketTransport is GraphQL over WebSocket (graphql-transport-ws) at
 // /graphql: the connection is authenticated once, by the token in the
@@ -73,6 +65,9 @@ func websocketTransport(secret []byte, resolve auth.SellerResolver, allowedOrigi
 				return transport.AppendCloseReason(ctx, "internal error"), nil, errors.New("internal error")
 			}
 			ctx = auth.NewContext(ctx, v)
+			if h, ok := ctx.Value(socketKey{}).(*socketHolder); ok && h.conn != nil {
+				h.conn.setExpiry(v.ExpiresAt)
+			}
 			if !v.ExpiresAt.IsZero() {
 				// A second past the expiry, so that subscriptions end
 				// with their own error first (see streamEvents).
@@ -88,6 +83,18 @@ func websocketTransport(secret []byte, resolve auth.SellerResolver, allowedOrigi
 			}
 		},
 	}
+}
+
+// socketKey carries the socketHolder of a WebSocket request.
+type socketKey struct{}
+
+// socketHolder hands the accepted connection to the connection_init
+// handler, which tells it when the token expires.
+type socketHolder struct{ conn *timedConn }
+
+// websocketContext prepares a WebSocket request's context.
+func websocketContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, socketKey{}, &socketHolder{})
 }
 
 // connCancelKey carries the cancel function of a connection's deadline,
@@ -156,8 +163,10 @@ func streamEvents(ctx context.Context, client *ent.Client, f *feed.Feed, gauge p
 				gauge.Dec()
 			}
 		}()
+		// The stream's own error: the transport sends it as the
+		// subscription's error message instead of complete.
 		end := func(message, code string) {
-			graphql.AddError(ctx, &gqlerror.Error{Message: message, Extensions: map[string]any{"code": code}})
+			transport.AddSubscriptionError(ctx, &gqlerror.Error{Message: message, Extensions: map[string]any{"code": code}})
 		}
 		for {
 			var note feed.Note
@@ -166,11 +175,11 @@ func streamEvents(ctx context.Context, client *ent.Client, f *feed.Feed, gauge p
 			case <-ctx.Done():
 				return
 			case <-expired:
-				end("the token expired: subscribe again with a new one", codeTokenExpired)
+				end("the token expired: subscribe again with a new one", CodeUnauthenticated)
 				return
 			case note, ok = <-listener.C():
 				if !ok {
-					end("disconnected: the subscriber fell too far behind", codeSlowSubscriber)
+					end("disconnected: the subscriber fell too far behind", CodeSlowSubscriber)
 					return
 				}
 			}
@@ -226,7 +235,11 @@ func (tw timedWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts tra
 	if err != nil {
 		return nil, err
 	}
-	return &timedConn{c: c}, nil
+	tc := &timedConn{c: c}
+	if h, ok := r.Context().Value(socketKey{}).(*socketHolder); ok {
+		h.conn = tc
+	}
+	return tc, nil
 }
 
 // timedConn is a coder/websocket connection as gqlgen's transport uses it.
@@ -236,6 +249,16 @@ type timedConn struct {
 	mu       sync.Mutex
 	deadline *time.Timer
 	closing  bool
+	// expiry is when the connection's token expires: closed after it,
+	// the connection closes with 4403 like one refused at connect.
+	expiry time.Time
+}
+
+// setExpiry notes when the connection's token expires.
+func (t *timedConn) setExpiry(at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.expiry = at
 }
 
 // Close implements io.Closer; after WriteClose the closing handshake
@@ -277,6 +300,9 @@ func (t *timedConn) WriteJSON(v any) error {
 func (t *timedConn) WriteClose(code int, message string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if !t.expiry.IsZero() && !time.Now().Before(t.expiry) {
+		code, message = CloseForbidden, "forbidden: the token expired"
+	}
 	if !t.closing {
 		t.closing = true
 		go func() { _ = t.c.Close(coderws.StatusCode(code), message) }()
