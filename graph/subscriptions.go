@@ -38,7 +38,6 @@ const (
 	CloseForbidden = 4403
 )
 
-
 // websocketTransport is GraphQL over WebSocket (graphql-transport-ws) at
 // /graphql: the connection is authenticated once, by the token in the
 // connection_init payload ({"Authorization": "Bearer …"}). A bad or
