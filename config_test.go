@@ -41,6 +41,8 @@ func TestHelpListsEverySetting(t *testing.T) {
 		"-db-max-idle-conns", "(env DB_MAX_IDLE_CONNS)",
 		"-db-conn-max-lifetime", "(env DB_CONN_MAX_LIFETIME)", "(default 30m0s)",
 		"-migrate-on-start", "(env MIGRATE_ON_START)", "(default true)",
+		"-webhook-allow-insecure", "(env WEBHOOK_ALLOW_INSECURE)",
+		"-webhook-retry-base", "(env WEBHOOK_RETRY_BASE)", "(default 5s)",
 	} {
 		if !strings.Contains(help, want) {
 			t.Errorf("--help lacks %q:\n%s", want, help)
@@ -128,6 +130,9 @@ func TestSettingsRefuseNonsense(t *testing.T) {
 		{"DB_CONN_MAX_LIFETIME", "forever"},
 		{"MIGRATE_ON_START", "nope"},
 		{"GRAPHIQL", "yes please"},
+		{"WEBHOOK_ALLOW_INSECURE", "sometimes"},
+		{"WEBHOOK_RETRY_BASE", "0s"},
+		{"WEBHOOK_RETRY_BASE", "a while"},
 	} {
 		t.Run(tc.env+"="+tc.value, func(t *testing.T) {
 			t.Setenv("DATA_DIR", t.TempDir())
@@ -146,9 +151,14 @@ func TestSettingsRefuseNonsense(t *testing.T) {
 		t.Setenv("DB_MAX_IDLE_CONNS", "6")
 		t.Setenv("DB_CONN_MAX_LIFETIME", "5m")
 		t.Setenv("MIGRATE_ON_START", "false")
+		t.Setenv("WEBHOOK_ALLOW_INSECURE", "true")
+		t.Setenv("WEBHOOK_RETRY_BASE", "250ms")
 		s, _, err := loadSettings("servicesupport", nil, nil)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !s.webhookInsecure || s.webhookRetryBase != 250*time.Millisecond {
+			t.Fatalf("webhook settings: insecure %v, retry base %v", s.webhookInsecure, s.webhookRetryBase)
 		}
 		if s.pool.MaxOpenConns != 12 || s.pool.MaxIdleConns != 6 || s.pool.ConnMaxLifetime != 5*time.Minute || s.migrateOnStart {
 			t.Fatalf("settings = %+v, migrateOnStart %v", s.pool, s.migrateOnStart)
