@@ -201,7 +201,8 @@ func productFields(p *ent.Product) []fieldValue {
 }
 
 // groupFields are a group's fields in events; the week and closures as
-// compact text ("MONDAY 09:00-18:00, …"; "2027-01-01 New Year closed").
+// compact text ("MONDAY 09:00-18:00, …"; "2027-01-01 New Year closed"),
+// closures null when there are none.
 func groupFields(g *ent.CustomerServiceGroup) []fieldValue {
 	sched := ScheduleOf(g)
 	var week []string
@@ -227,8 +228,16 @@ func groupFields(g *ent.CustomerServiceGroup) []fieldValue {
 		{"email", &g.Email},
 		{"timeZone", &g.TimeZone},
 		{"weeklyHours", strp(strings.Join(week, ", "))},
-		{"closures", strp(strings.Join(closures, ", "))},
+		{"closures", textOrNil(strings.Join(closures, ", "))},
 	}
+}
+
+// textOrNil is s, or nil when it is empty (a field with no value).
+func textOrNil(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // rangesText writes ranges as "09:00-12:00 13:00-18:00".
