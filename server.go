@@ -359,9 +359,12 @@ func startEvents(ctx context.Context, s settings, db *database.DB, client *ent.C
 	worker := &webhook.Worker{
 		Client: client,
 		HTTP:   webhook.NewClient(s.webhookInsecure),
-		Base:   s.webhookRetryBase,
-		Wake:   wakeOn(ctx, f),
-		Log:    log,
+		// Endpoints registered while insecure ones were allowed get
+		// nothing in plain text once they are not.
+		RequireHTTPS: !s.webhookInsecure,
+		Base:         s.webhookRetryBase,
+		Wake:         wakeOn(ctx, f),
+		Log:          log,
 		Observe: func(outcome string, lag time.Duration) {
 			metrics.Deliveries.WithLabelValues(outcome).Inc()
 			if outcome == webhook.OutcomeDelivered {

@@ -143,6 +143,11 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 		return &internalError{}
 	})
 	srv.AroundOperations(observeOperation)
+	timeout := cfg.RequestTimeout
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	srv.AroundOperations(socketOperations(timeout))
 	// Each root field gets its own pre-sales loader: a mutation's payload
 	// then never shows a projection loaded before an earlier mutation of the
 	// same operation changed it.
@@ -152,10 +157,6 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	srv.AroundResponses(observeResponse)
 	srv.AroundResponses(capErrors)
 
-	timeout := cfg.RequestTimeout
-	if timeout <= 0 {
-		timeout = DefaultRequestTimeout
-	}
 	metrics := cfg.Metrics
 	if metrics == nil {
 		metrics = telemetry.NewMetrics(nil)

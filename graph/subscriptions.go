@@ -4,16 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	coderws "github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"servicesupport/auth"
@@ -36,6 +40,13 @@ const (
 	// CloseForbidden is the close code of a connection whose token is bad
 	// or expired (graphql-transport-ws).
 	CloseForbidden = 4403
+	// closeInternal closes a connection the server could not set up.
+	closeInternal = 1011
+	// maxSubscriptions bounds the subscriptions of one connection.
+	maxSubscriptions = 20
+	// disconnectGrace lets a subscription's error reach the client before
+	// its connection is closed.
+	disconnectGrace = 250 * time.Millisecond
 )
 
 // websocketTransport is GraphQL over WebSocket (graphql-transport-ws) at
@@ -61,20 +72,26 @@ func websocketTransport(secret []byte, resolve auth.SellerResolver, allowedOrigi
 				if errors.Is(err, auth.ErrInvalidToken) {
 					return transport.AppendCloseReason(ctx, "forbidden: invalid or expired token"), nil, err
 				}
-				return transport.AppendCloseReason(ctx, "internal error"), nil, errors.New("internal error")
+				// The database failed, not the client: 1011, which
+				// clients retry, rather than 4403, which means "sign in".
+				ctx = transport.WithWebsocketCloseCode(ctx, closeInternal)
+				return transport.AppendCloseReason(ctx, "internal error: try again"), nil, errors.New("internal error")
 			}
 			ctx = auth.NewContext(ctx, v)
 			if h, ok := ctx.Value(socketKey{}).(*socketHolder); ok && h.conn != nil {
 				h.conn.setExpiry(v.ExpiresAt)
 			}
-			if !v.ExpiresAt.IsZero() {
-				// A second past the expiry, so that subscriptions end
-				// with their own error first (see streamEvents).
-				var cancel context.CancelFunc
+			// The connection ends a second past the token's expiry, so
+			// that subscriptions end with their own error first (see
+			// streamEvents), or when a subscription cancels it (a slow
+			// subscriber is disconnected).
+			var cancel context.CancelFunc
+			if v.ExpiresAt.IsZero() {
+				ctx, cancel = context.WithCancel(ctx)
+			} else {
 				ctx, cancel = context.WithDeadline(ctx, v.ExpiresAt.Add(time.Second))
-				ctx = context.WithValue(ctx, connCancelKey{}, cancel)
 			}
-			return ctx, nil, nil
+			return context.WithValue(ctx, connCancelKey{}, cancel), nil, nil
 		},
 		CloseFunc: func(ctx context.Context, _ int) {
 			if cancel, ok := ctx.Value(connCancelKey{}).(context.CancelFunc); ok {
@@ -84,12 +101,47 @@ func websocketTransport(secret []byte, resolve auth.SellerResolver, allowedOrigi
 	}
 }
 
+// socketOperations applies the HTTP rules to operations over WebSocket and
+// keeps subscriptions off HTTP: a query or mutation sent over a socket gets
+// the request deadline (the socket itself has none), and a subscription
+// sent by POST or GET, which would hold the request open until its
+// deadline, is refused.
+func socketOperations(timeout time.Duration) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		oc := graphql.GetOperationContext(ctx)
+		subscription := oc.Operation != nil && oc.Operation.Operation == ast.Subscription
+		_, onSocket := ctx.Value(socketKey{}).(*socketHolder)
+		switch {
+		case subscription && !onSocket:
+			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
+				Message:    "subscriptions run over WebSocket (graphql-transport-ws) at /graphql",
+				Extensions: map[string]any{"code": CodeBadRequest},
+			}}})
+		case !subscription && onSocket:
+			ctx, cancel := context.WithTimeout(ctx, timeout)
+			responses := next(ctx)
+			return func(ctx context.Context) *graphql.Response {
+				r := responses(ctx)
+				if r == nil {
+					cancel()
+				}
+				return r
+			}
+		}
+		return next(ctx)
+	}
+}
+
 // socketKey carries the socketHolder of a WebSocket request.
 type socketKey struct{}
 
 // socketHolder hands the accepted connection to the connection_init
 // handler, which tells it when the token expires.
-type socketHolder struct{ conn *timedConn }
+type socketHolder struct {
+	conn *timedConn
+	// active counts the connection's live subscriptions.
+	active atomic.Int32
+}
 
 // websocketContext prepares a WebSocket request's context.
 func websocketContext(ctx context.Context) context.Context {
@@ -143,6 +195,16 @@ func streamEvents(ctx context.Context, client *ent.Client, f *feed.Feed, gauge p
 	if f == nil {
 		return nil, &gqlerror.Error{Message: "subscriptions are not available", Extensions: map[string]any{"code": CodeInternal}}
 	}
+	socket, _ := ctx.Value(socketKey{}).(*socketHolder)
+	if socket != nil {
+		if socket.active.Add(1) > maxSubscriptions {
+			socket.active.Add(-1)
+			return nil, &gqlerror.Error{
+				Message:    fmt.Sprintf("a connection runs at most %d subscriptions", maxSubscriptions),
+				Extensions: map[string]any{"code": CodeBadRequest},
+			}
+		}
+	}
 	listener, cancel := f.Subscribe(subscriberBuffer)
 	out := make(chan *ent.Event)
 	if gauge != nil {
@@ -160,6 +222,9 @@ func streamEvents(ctx context.Context, client *ent.Client, f *feed.Feed, gauge p
 			close(out)
 			if gauge != nil {
 				gauge.Dec()
+			}
+			if socket != nil {
+				socket.active.Add(-1)
 			}
 		}()
 		// The stream's own error: the transport sends it as the
@@ -179,6 +244,9 @@ func streamEvents(ctx context.Context, client *ent.Client, f *feed.Feed, gauge p
 			case note, ok = <-listener.C():
 				if !ok {
 					end("disconnected: the subscriber fell too far behind", CodeSlowSubscriber)
+					if disconnect, ok := ctx.Value(connCancelKey{}).(context.CancelFunc); ok {
+						time.AfterFunc(disconnectGrace, disconnect)
+					}
 					return
 				}
 			}

@@ -50,11 +50,16 @@ func (s *Service) record(ctx context.Context, tx *ent.Client, recs ...eventRec) 
 	for _, r := range recs {
 		sellers[r.sellerID] = true
 	}
+	// FOR SHARE on PostgreSQL: an endpoint being deleted meanwhile is
+	// waited for (and then left out), instead of this transaction's
+	// deliveries failing on its foreign key.
 	endpoints, err := tx.WebhookEndpoint.Query().
 		Where(webhookendpoint.Or(
 			webhookendpoint.SellerIDIsNil(),
 			webhookendpoint.SellerIDIn(keys(sellers)...),
 		)).
+		Unique(false).
+		Modify(forShare).
 		All(sys)
 	if err != nil {
 		return fmt.Errorf("finding webhook endpoints: %w", err)

@@ -26,6 +26,15 @@ func forUpdate(s *sql.Selector) {
 	}
 }
 
+// forShare keeps the selected rows from being deleted or changed until the
+// transaction ends (PostgreSQL; SQLite's write transactions are
+// serialised already, see forUpdate).
+func forShare(s *sql.Selector) {
+	if s.Dialect() == dialect.Postgres {
+		s.ForShare()
+	}
+}
+
 // lockSeller takes the seller's row lock for the rest of the transaction.
 // Every operation that checks a seller's data and then writes takes it
 // first — the group limit, revision numbers, one pending review per kind,

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -63,6 +64,9 @@ type Worker struct {
 	Client *ent.Client
 	// HTTP makes the requests; NewClient(false) when nil.
 	HTTP *http.Client
+	// RequireHTTPS fails attempts to endpoints that are not https://
+	// (registered while WEBHOOK_ALLOW_INSECURE was on).
+	RequireHTTPS bool
 	// Base is the retry base (WEBHOOK_RETRY_BASE); DefaultRetryBase when
 	// zero.
 	Base time.Duration
@@ -126,13 +130,16 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 
 // runOnce is RunOnce that also tells how many it claimed.
 func (w *Worker) runOnce(ctx context.Context) (claimed, attempted int, err error) {
+	// The attempts are bounded on the real clock from before the claim:
+	// time spent waiting for the claim's transaction (a busy pool, SQLite's
+	// write lock) counts against the lease, which starts then too.
+	started := time.Now()
 	ids, lease, err := w.claim(ctx)
 	if err != nil || len(ids) == 0 {
 		return 0, 0, err
 	}
-	// The lease is on the worker's clock (Now, which tests move); the
-	// attempts are bounded on the real one, from the claim.
-	end := time.Now().Add(leaseFor - leaseMargin)
+	// The lease is on the worker's clock (Now, which tests move).
+	end := started.Add(leaseFor - leaseMargin)
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -259,6 +266,11 @@ func (w *Worker) post(ctx context.Context, d *ent.WebhookDelivery) (int, string)
 	sig, err := Sign(d.Edges.Endpoint.Secret, msgID, ts, body)
 	if err != nil {
 		return 0, "signing: the endpoint's secret is unusable"
+	}
+	if w.RequireHTTPS && !strings.HasPrefix(strings.ToLower(d.Edges.Endpoint.URL), "https://") {
+		// Registered while insecure endpoints were allowed: no event goes
+		// out in plain text once they are not.
+		return 0, "the endpoint's URL is not https:// and insecure endpoints are not allowed"
 	}
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
