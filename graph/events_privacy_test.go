@@ -1885,3 +1885,26 @@ func TestWebhookPrivacyFailedMutationQueuesNothing(t *testing.T) {
 		})
 	}
 }
+
+// A seller's webhook endpoints go with the seller: were they kept with no
+// seller, they would read as admin endpoints and receive every seller's
+// events.
+func TestWebhookEndpointsGoWithTheirSeller(t *testing.T) {
+	env := NewEnv(t, WithConfig(func(c *graph.HandlerConfig) { c.WebhookAllowInsecure = true }))
+	gone := env.CreateSeller("gone", "Gone Ltd")
+	pl := env.Mutate(SellerOf("gone"), `mutation($in: CreateWebhookEndpointInput!) { out: createWebhookEndpoint(input: $in) { webhookEndpoint { id } userErrors { field message code } } }`,
+		map[string]any{"in": map[string]any{"url": "http://127.0.0.1:9/hook", "eventTypes": []string{"GROUP_CREATED"}}})
+	if n, err := env.Client.WebhookEndpoint.Query().Count(Sys()); len(pl.UserErrors) > 0 || err != nil || n != 1 {
+		t.Fatalf("creating the endpoint: %+v, %v; %d endpoint(s)", pl.UserErrors, err, n)
+	}
+	if err := env.Client.Seller.DeleteOneID(SellerInt(t, gone)).Exec(Sys()); err != nil {
+		t.Fatalf("deleting the seller: %v", err)
+	}
+	n, err := env.Client.WebhookEndpoint.Query().Count(Sys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("%d endpoint(s) outlived their seller", n)
+	}
+}

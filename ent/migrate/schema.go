@@ -381,7 +381,7 @@ var (
 				Symbol:     "webhook_endpoints_sellers_webhook_endpoints",
 				Columns:    []*schema.Column{WebhookEndpointsColumns[5]},
 				RefColumns: []*schema.Column{SellersColumns[0]},
-				OnDelete:   schema.SetNull,
+				OnDelete:   schema.Cascade,
 			},
 		},
 	}

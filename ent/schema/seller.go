@@ -5,6 +5,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -76,8 +77,10 @@ func (Seller) Edges() []ent.Edge {
 			Comment("Reviews of the seller's submissions.").
 			Annotations(entgql.RelayConnection()),
 		eventsEdge(),
+		// A seller's endpoints go with it: with SET NULL they would become
+		// admin endpoints, which receive every seller's events.
 		edge.To("webhook_endpoints", WebhookEndpoint.Type).
-			Annotations(entgql.Skip()),
+			Annotations(entgql.Skip(), entsql.OnDelete(entsql.Cascade)),
 	}
 }
 
