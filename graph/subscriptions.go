@@ -148,8 +148,9 @@ func websocketContext(ctx context.Context) context.Context {
 	return context.WithValue(ctx, socketKey{}, &socketHolder{})
 }
 
-// connCancelKey carries the cancel function of a connection's deadline,
-// called when the connection closes.
+// connCancelKey carries the cancel function of a connection's context:
+// called when the connection closes, and by a subscription that cuts off a
+// slow subscriber (the connection then closes).
 type connCancelKey struct{}
 
 // originHosts are the hosts of origins (https://app.example.com), as
