@@ -138,6 +138,7 @@ func (f *Feed) Notify(ctx context.Context, tx Execer, n Note) error {
 type Listener struct {
 	c       chan Note
 	dropped atomic.Bool
+	behind  atomic.Bool
 }
 
 // C returns the channel of notes. It is closed when the listener is
@@ -151,6 +152,11 @@ func (l *Listener) C() <-chan Note { return l.c }
 // a consumer that must not (a webhook worker) reads what it missed from the
 // database and subscribes again, a GraphQL subscription ends.
 func (l *Listener) Dropped() bool { return l.dropped.Load() }
+
+// Behind reports whether the listener was dropped because it fell behind
+// (its buffer was full), rather than because the feed lost its connection
+// or stopped: a slow consumer, as opposed to one the feed failed.
+func (l *Listener) Behind() bool { return l.behind.Load() }
 
 // Subscribe registers a listener with room for n notes (at least 1). The
 // feed never blocks on a listener nor buffers more for it: when a note
@@ -187,6 +193,7 @@ func (f *Feed) publish(notes ...Note) {
 			select {
 			case l.c <- n:
 			default:
+				l.behind.Store(true)
 				f.drop(l)
 			}
 		}

@@ -227,8 +227,8 @@ func TestSlowListenerDropped(t *testing.T) {
 	}
 	// The fast listener has the last note, so the feed has offered every
 	// note to the slow one: it holds the first and was dropped at the second.
-	if !slow.Dropped() {
-		t.Fatal("slow listener not dropped")
+	if !slow.Dropped() || !slow.Behind() {
+		t.Fatalf("slow listener: dropped %v, behind %v; want both", slow.Dropped(), slow.Behind())
 	}
 	var held int
 	for range slow.C() {
@@ -322,8 +322,8 @@ func TestStopDropsListeners(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if !closed(l) || !l.Dropped() {
-		t.Errorf("listener after stop: dropped %v; want closed and dropped", l.Dropped())
+	if !closed(l) || !l.Dropped() || l.Behind() {
+		t.Errorf("listener after stop: dropped %v, behind %v; want closed and dropped, not behind", l.Dropped(), l.Behind())
 	}
 	late, cancelLate := f.Subscribe(1)
 	defer cancelLate()
@@ -383,8 +383,8 @@ func TestReconnect(t *testing.T) {
 	if err != nil || killed != 1 {
 		t.Fatalf("terminating the LISTEN connection: %d terminated, %v", killed, err)
 	}
-	if !closed(before) || !before.Dropped() {
-		t.Fatalf("listener of the lost connection: dropped %v; want closed and dropped", before.Dropped())
+	if !closed(before) || !before.Dropped() || before.Behind() {
+		t.Fatalf("listener of the lost connection: dropped %v, behind %v; want closed and dropped, not behind", before.Dropped(), before.Behind())
 	}
 
 	// Listeners that subscribe before the feed listens again are dropped

@@ -30,6 +30,10 @@ const (
 	CodeCancelled = "CANCELLED"
 	// CodeSlowSubscriber ends a subscription that fell too far behind.
 	CodeSlowSubscriber = "SLOW_SUBSCRIBER"
+	// CodeUnavailable ends a subscription whose event feed was interrupted
+	// (its database connection was lost, or the server is stopping): it
+	// may have missed events; subscribe again.
+	CodeUnavailable = "UNAVAILABLE"
 )
 
 // timeoutMessage explains a request stopped by its deadline.

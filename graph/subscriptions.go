@@ -243,11 +243,16 @@ func streamEvents(ctx context.Context, client *ent.Client, f *feed.Feed, gauge p
 				end("the token expired: subscribe again with a new one", CodeUnauthenticated)
 				return
 			case note, ok = <-listener.C():
-				if !ok {
+				switch {
+				case ok:
+				case listener.Behind():
 					end("disconnected: the subscriber fell too far behind", CodeSlowSubscriber)
 					if disconnect, ok := ctx.Value(connCancelKey{}).(context.CancelFunc); ok {
 						time.AfterFunc(disconnectGrace, disconnect)
 					}
+					return
+				default:
+					end("the event feed was interrupted and events may have been missed: subscribe again", CodeUnavailable)
 					return
 				}
 			}

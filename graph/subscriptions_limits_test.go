@@ -1,11 +1,15 @@
 package graph_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"servicesupport/feed"
+	"servicesupport/graph"
 )
 
 // A subscription sent over HTTP would hold the request open until its
@@ -68,5 +72,34 @@ func TestSubscriptionsPerConnectionBounded(t *testing.T) {
 	}
 	if got["1"] || !got["22"] {
 		t.Errorf("the event reached %v: want every live subscription, not the completed one (1), and the new one (22)", got)
+	}
+}
+
+// A subscription whose feed fails (here: stops) ends with UNAVAILABLE, so
+// that its client subscribes again, not SLOW_SUBSCRIBER, which would blame
+// the client.
+func TestSubscriptionEndsUnavailableWhenTheFeedStops(t *testing.T) {
+	env := NewEnv(t)
+	f := feed.New(env.URL, env.DB.SQL, nil)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = f.Run(ctx)
+	}()
+	t.Cleanup(func() { stop(); <-done })
+	<-f.Ready()
+	inst := env.Reconfigure(t, func(c *graph.HandlerConfig) { c.Feed = f })
+	srv := serveTCP(t, inst.Handler)
+	w := connect(t, wsURL(srv), bearer(Token(t, Admin)))
+	w.subscribe("1")
+	waitSubscribers(t, inst.Handler, 1, 5*time.Second)
+	stop()
+	m, err := w.next(5 * time.Second)
+	if err != nil {
+		t.Fatalf("after the feed stopped: %v", err)
+	}
+	if code, ok := m.errorCode("1"); !ok || code != "UNAVAILABLE" {
+		t.Fatalf("after the feed stopped: %s (id %q) %s, want an error with code UNAVAILABLE", m.Type, m.ID, m.Payload)
 	}
 }
