@@ -40,13 +40,12 @@ func Middleware(secret []byte, resolve SellerResolver, next http.Handler) http.H
 			unauthenticated(w, msgBadHeader)
 			return
 		}
-		v, err := Parse(secret, token, nil)
-		if err != nil {
-			slog.DebugContext(r.Context(), "auth: token refused", "err", err)
+		v, err := viewerOf(r.Context(), secret, resolve, token)
+		switch {
+		case errors.Is(err, ErrInvalidToken):
 			unauthenticated(w, msgInvalidToken)
 			return
-		}
-		if err := resolveSeller(r.Context(), v, resolve); err != nil {
+		case err != nil:
 			writeError(w, http.StatusInternalServerError, msgInternal, "INTERNAL")
 			return
 		}
@@ -86,6 +85,12 @@ func FromAuthorization(ctx context.Context, secret []byte, resolve SellerResolve
 	if !ok {
 		return nil, ErrInvalidToken
 	}
+	return viewerOf(ctx, secret, resolve, token)
+}
+
+// viewerOf verifies a bearer token and resolves its seller: ErrInvalidToken
+// for a token Parse refuses, resolve's error when the lookup fails.
+func viewerOf(ctx context.Context, secret []byte, resolve SellerResolver, token string) (*Viewer, error) {
 	v, err := Parse(secret, token, nil)
 	if err != nil {
 		slog.DebugContext(ctx, "auth: token refused", "err", err)

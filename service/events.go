@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,7 +57,7 @@ func (s *Service) record(ctx context.Context, tx *ent.Client, recs ...eventRec) 
 	endpoints, err := tx.WebhookEndpoint.Query().
 		Where(webhookendpoint.Or(
 			webhookendpoint.SellerIDIsNil(),
-			webhookendpoint.SellerIDIn(keys(sellers)...),
+			webhookendpoint.SellerIDIn(slices.Collect(maps.Keys(sellers))...),
 		)).
 		Unique(false).
 		Modify(forShare).
@@ -127,15 +128,6 @@ func (s *Service) afterCommit(state *txState) {
 	}
 }
 
-// keys returns a set's members.
-func keys(set map[int]bool) []int {
-	out := make([]int, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
-	return out
-}
-
 // A fieldValue is one field of an object as events show it: its API name
 // and its value as text (nil for none).
 type fieldValue struct {
@@ -143,24 +135,23 @@ type fieldValue struct {
 	value *string
 }
 
-// createdFields lists an object's fields as a creation's changes (before null).
+// createdFields lists an object's fields as a creation's changes (before
+// null): an update from nothing.
 func createdFields(fields []fieldValue) []schematype.FieldChange {
-	out := []schematype.FieldChange{}
-	for _, f := range fields {
-		if f.value != nil {
-			out = append(out, schematype.FieldChange{Field: f.name, After: f.value})
-		}
-	}
-	return out
+	return updatedFields(unset(fields), fields)
 }
 
-// deletedFields lists an object's fields as a deletion's changes (after null).
+// deletedFields lists an object's fields as a deletion's changes (after
+// null): an update to nothing.
 func deletedFields(fields []fieldValue) []schematype.FieldChange {
-	out := []schematype.FieldChange{}
-	for _, f := range fields {
-		if f.value != nil {
-			out = append(out, schematype.FieldChange{Field: f.name, Before: f.value})
-		}
+	return updatedFields(fields, unset(fields))
+}
+
+// unset is the same fields with no values.
+func unset(fields []fieldValue) []fieldValue {
+	out := make([]fieldValue, len(fields))
+	for i, f := range fields {
+		out[i] = fieldValue{name: f.name}
 	}
 	return out
 }
