@@ -11,10 +11,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -26,8 +26,10 @@ import (
 	_ "servicesupport/ent/runtime" // registers the schema's privacy policies
 	"servicesupport/feed"
 	"servicesupport/graph"
+	"servicesupport/idempotency"
 	"servicesupport/seed"
 	"servicesupport/telemetry"
+	"servicesupport/throttle"
 	"servicesupport/webhook"
 )
 
@@ -55,74 +57,41 @@ type settings struct {
 	migrateOnStart    bool
 	webhookInsecure   bool
 	webhookRetryBase  time.Duration
+	rateLimitPoints   int
+	rateLimitRestore  int
+	trustedProxies    []netip.Prefix
 }
 
 // flagSet declares every setting as a flag whose default comes from the
 // environment variable of the same name (--data-dir ↔ DATA_DIR), so either
-// may configure the server; a flag given on the command line wins.
-func flagSet(name string, s *settings) (*flag.FlagSet, *string, *[]error) {
+// may configure the server; a flag given on the command line wins. Values
+// that do not parse, from either, are appended to the returned list (see
+// define).
+func flagSet(name string, s *settings) (*flag.FlagSet, *[]error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	var bad []error
-	envName := func(flagName string) string { return strings.ToUpper(strings.ReplaceAll(flagName, "-", "_")) }
-	// fromEnv parses a variable as the flag's default; a value that does not
-	// parse is refused (not silently replaced by the default).
-	fromEnv := func(flagName string, parse func(string) error) string {
-		env := envName(flagName)
-		if v := os.Getenv(env); v != "" {
-			if err := parse(v); err != nil {
-				bad = append(bad, fmt.Errorf("%s=%q: %w", env, v, err))
-			}
-		}
-		return env
-	}
-	str := func(p *string, flagName, def, usage string) {
-		env := envName(flagName)
-		fs.StringVar(p, flagName, envOr(env, def), usage+" (env "+env+")")
-	}
-	boolean := func(p *bool, flagName string, def bool, usage string) {
-		*p = def
-		env := fromEnv(flagName, func(v string) (err error) { *p, err = strconv.ParseBool(v); return err })
-		fs.BoolVar(p, flagName, *p, usage+" (env "+env+")")
-	}
-	integer := func(p *int, flagName string, def int, usage string) {
-		*p = def
-		env := fromEnv(flagName, func(v string) (err error) {
-			if *p, err = strconv.Atoi(v); err == nil && *p < 0 {
-				err = errors.New("must not be negative")
-			}
-			return err
-		})
-		fs.IntVar(p, flagName, *p, usage+" (env "+env+")")
-	}
-	duration := func(p *time.Duration, flagName string, def time.Duration, usage string) {
-		*p = def
-		env := fromEnv(flagName, func(v string) (err error) {
-			if *p, err = time.ParseDuration(v); err == nil && *p <= 0 {
-				err = errors.New("must be positive")
-			}
-			return err
-		})
-		fs.DurationVar(p, flagName, *p, usage+" (env "+env+")")
-	}
-	var origins string
-	str(&s.addr, "addr", ":8080", "address to listen on")
-	str(&s.dataDir, "data-dir", "data", "folder of the embedded SQLite database and the dev-mode secret")
-	str(&s.databaseURL, "database-url", "", "database URL: file:PATH for SQLite (default file:DATA_DIR/servicesupport.db) or postgres://… for PostgreSQL")
-	// The secret's default is not shown by --help: it is read after parsing.
+	bad := new([]error)
+	define(fs, bad, &s.addr, "addr", ":8080", parseAddr, "`host:port` to listen on")
+	define(fs, bad, &s.dataDir, "data-dir", "data", parseNonEmpty, "`folder` of the embedded SQLite database and the dev-mode secret")
+	define(fs, bad, &s.databaseURL, "database-url", "", parseDatabaseURL, "database `URL`: file:PATH for SQLite (default file:DATA_DIR/servicesupport.db) or postgres://… for PostgreSQL")
+	// The secret's default is not shown by --help: it is read after
+	// parsing. Any bytes are a secret, so there is nothing to refuse.
 	fs.StringVar(&s.secret, "auth-jwt-secret", "", "HS256 secret of bearer tokens; empty runs dev mode (env AUTH_JWT_SECRET; prefer it: flags show in ps)")
-	str(&origins, "cors-allowed-origins", "", "comma-separated origins allowed by CORS")
-	boolean(&s.introspection, "graphql-introspection", false, "allow introspection outside dev mode")
-	boolean(&s.graphiql, "graphiql", false, "serve GraphiQL at / outside dev mode")
-	str(&s.allowedOperations, "allowed-operations", "", "JSON file {sha256: document}: run only these operations")
-	str(&s.logFormat, "log-format", "", "text or json (default: text in dev mode, json otherwise)")
-	duration(&s.requestTimeout, "request-timeout", graph.DefaultRequestTimeout, "deadline of one GraphQL request")
-	integer(&s.pool.MaxOpenConns, "db-max-open-conns", 0, "most open database connections (0: 20 on PostgreSQL, unlimited on SQLite)")
-	integer(&s.pool.MaxIdleConns, "db-max-idle-conns", 0, "idle database connections kept open (0: as many as db-max-open-conns)")
-	duration(&s.pool.ConnMaxLifetime, "db-conn-max-lifetime", database.DefaultConnMaxLifetime, "how long a database connection is reused")
-	boolean(&s.migrateOnStart, "migrate-on-start", true, "apply pending migrations at start (else run `servicesupport migrate`)")
-	boolean(&s.webhookInsecure, "webhook-allow-insecure", false, "also allow http:// webhook endpoints and loopback or private addresses (development and tests only)")
-	duration(&s.webhookRetryBase, "webhook-retry-base", webhook.DefaultRetryBase, "the first retry delay of a failed webhook delivery; each later one doubles, with jitter")
-	return fs, &origins, &bad
+	define(fs, bad, &s.origins, "cors-allowed-origins", nil, parseOrigins, "comma-separated `origins` allowed by CORS (scheme://host[:port], or * for any)")
+	define(fs, bad, &s.introspection, "graphql-introspection", false, parseBool, "allow introspection outside dev mode")
+	define(fs, bad, &s.graphiql, "graphiql", false, parseBool, "serve GraphiQL at / outside dev mode")
+	define(fs, bad, &s.allowedOperations, "allowed-operations", "", parseAny, "JSON `file` {sha256: document}: run only these operations")
+	define(fs, bad, &s.logFormat, "log-format", "", parseLogFormat, "log `format`: text or json (default: text in dev mode, json otherwise)")
+	define(fs, bad, &s.requestTimeout, "request-timeout", graph.DefaultRequestTimeout, parseDuration, "`deadline` of one GraphQL request")
+	define(fs, bad, &s.pool.MaxOpenConns, "db-max-open-conns", 0, parseCount, "most open database `connections` (0: 20 on PostgreSQL, unlimited on SQLite)")
+	define(fs, bad, &s.pool.MaxIdleConns, "db-max-idle-conns", 0, parseCount, "idle database `connections` kept open (0: as many as db-max-open-conns)")
+	define(fs, bad, &s.pool.ConnMaxLifetime, "db-conn-max-lifetime", database.DefaultConnMaxLifetime, parseDuration, "`duration` a database connection is reused")
+	define(fs, bad, &s.migrateOnStart, "migrate-on-start", true, parseBool, "apply pending migrations at start (else run 'servicesupport migrate')")
+	define(fs, bad, &s.webhookInsecure, "webhook-allow-insecure", false, parseBool, "also allow http:// webhook endpoints and loopback or private addresses (development and tests only)")
+	define(fs, bad, &s.webhookRetryBase, "webhook-retry-base", webhook.DefaultRetryBase, parseDuration, "the first retry `delay` of a failed webhook delivery; each later one doubles, with jitter")
+	define(fs, bad, &s.rateLimitPoints, "rate-limit-points", graph.DefaultRateLimitPoints, parsePoints, "`points` in each viewer's cost bucket")
+	define(fs, bad, &s.rateLimitRestore, "rate-limit-restore", graph.DefaultRateLimitRestore, parsePoints, "`points` per second a cost bucket regains")
+	define(fs, bad, &s.trustedProxies, "trusted-proxies", nil, throttle.ParseProxies, "comma-separated `prefixes` (CIDR, or one address) of the proxies whose X-Forwarded-For names the client")
+	return fs, bad
 }
 
 // loadSettings reads flags and environment; without a secret the server is
@@ -130,23 +99,22 @@ func flagSet(name string, s *settings) (*flag.FlagSet, *string, *[]error) {
 // nil, declares a sub-command's own flags on the same set.
 func loadSettings(name string, args []string, extra func(*flag.FlagSet)) (settings, *flag.FlagSet, error) {
 	var s settings
-	fs, origins, bad := flagSet(name, &s)
+	fs, bad := flagSet(name, &s)
 	if extra != nil {
 		extra(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return s, fs, err
 	}
+	if p := s.pool; p.MaxOpenConns > 0 && p.MaxIdleConns > p.MaxOpenConns {
+		// database/sql would quietly keep fewer idle than asked.
+		*bad = append(*bad, fmt.Errorf("DB_MAX_IDLE_CONNS (--db-max-idle-conns): %d idle connections exceed DB_MAX_OPEN_CONNS, %d", p.MaxIdleConns, p.MaxOpenConns))
+	}
 	if err := errors.Join(*bad...); err != nil {
 		return s, fs, err
 	}
 	if fs.NArg() > 0 {
 		return s, fs, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
-	}
-	for _, o := range strings.Split(*origins, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			s.origins = append(s.origins, o)
-		}
 	}
 	if s.databaseURL == "" {
 		u, err := database.FileURL(filepath.Join(s.dataDir, "servicesupport.db"))
@@ -168,14 +136,6 @@ func loadSettings(name string, args []string, extra func(*flag.FlagSet)) (settin
 		s.secret = secret
 	}
 	return s, fs, nil
-}
-
-// envOr returns the environment variable or a default.
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }
 
 // run dispatches the sub-commands.
@@ -300,6 +260,9 @@ func serve(s settings) error {
 
 	metrics := telemetry.NewMetrics(db.SQL)
 	events := startEvents(ctx, s, db, client, metrics, log)
+	// Expired idempotency keys already count as absent; pruning keeps them
+	// from piling up. Every instance may prune: the deletes are conditional.
+	go idempotency.New(client).Run(ctx, idempotencyPruneEvery, log)
 	closing := make(chan struct{})
 	srv := &http.Server{
 		Addr: s.addr,
@@ -319,6 +282,9 @@ func serve(s settings) error {
 			Feed:                 events,
 			Stop:                 closing,
 			WebhookAllowInsecure: s.webhookInsecure,
+			RateLimitPoints:      s.rateLimitPoints,
+			RateLimitRestore:     s.rateLimitRestore,
+			TrustedProxies:       s.trustedProxies,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
@@ -344,6 +310,9 @@ func serve(s settings) error {
 	}
 	return nil
 }
+
+// idempotencyPruneEvery is how often expired idempotency keys are deleted.
+const idempotencyPruneEvery = 15 * time.Minute
 
 // startEvents starts what carries committed events beyond their
 // transaction, until ctx ends: the change feed (LISTEN/NOTIFY on

@@ -88,10 +88,12 @@ var serverSettings = []string{
 	"GRAPHQL_INTROSPECTION", "GRAPHIQL", "ALLOWED_OPERATIONS", "REQUEST_TIMEOUT",
 	"LOG_FORMAT", "DB_MAX_OPEN_CONNS", "DB_MAX_IDLE_CONNS", "DB_CONN_MAX_LIFETIME",
 	"MIGRATE_ON_START", "WEBHOOK_ALLOW_INSECURE", "WEBHOOK_RETRY_BASE",
+	"RATE_LIMIT_POINTS", "RATE_LIMIT_RESTORE", "TRUSTED_PROXIES",
 }
 
 // serverEnv is the environment of a server: this one without the server's
-// own settings, plus a data folder, an address and extra ("NAME=value").
+// own settings, plus a data folder, an address, a large cost bucket and
+// extra ("NAME=value").
 // Without AUTH_JWT_SECRET among extra, the server starts in dev mode;
 // without DATABASE_URL, it uses the SQLite file in its data folder.
 func serverEnv(dataDir, addr string, extra ...string) []string {
@@ -102,7 +104,10 @@ func serverEnv(dataDir, addr string, extra ...string) []string {
 		}
 		env = append(env, kv)
 	}
-	env = append(env, "DATA_DIR="+dataDir, "ADDR="+addr)
+	// A bucket as large as the cost limit allows, refilled within a second:
+	// tests poll the server far faster than a client would (extra may set
+	// other limits).
+	env = append(env, "DATA_DIR="+dataDir, "ADDR="+addr, "RATE_LIMIT_POINTS=5000", "RATE_LIMIT_RESTORE=5000")
 	return append(env, extra...)
 }
 

@@ -158,7 +158,7 @@ func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 const (
 	createWebhookM = `mutation($in: CreateWebhookEndpointInput!) { out: createWebhookEndpoint(input: $in) {
 		webhookEndpoint { id url eventTypes } secret ` + userErrorSel + ` } }`
-	webhookEndpointsQ = `{ webhookEndpoints(first: 20) { totalCount edges { node { id url eventTypes
+	webhookEndpointsQ = `{ webhookEndpoints(first: 5) { totalCount edges { node { id url eventTypes
 		deliveries(first: 100) { totalCount edges { node {
 			id status attempts lastAttemptAt lastResponseStatus nextAttemptAt event { id type } } } } } } } }`
 	updateGroupM = `mutation($id: ID!, $in: CustomerServiceGroupInput!) { out: updateCustomerServiceGroup(id: $id, input: $in) {

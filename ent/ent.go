@@ -10,6 +10,7 @@ import (
 	"servicesupport/ent/contact"
 	"servicesupport/ent/customerservicegroup"
 	"servicesupport/ent/event"
+	"servicesupport/ent/idempotencykey"
 	"servicesupport/ent/persistedquery"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
@@ -84,6 +85,7 @@ func checkColumn(t, c string) error {
 			contact.Table:              contact.ValidColumn,
 			customerservicegroup.Table: customerservicegroup.ValidColumn,
 			event.Table:                event.ValidColumn,
+			idempotencykey.Table:       idempotencykey.ValidColumn,
 			persistedquery.Table:       persistedquery.ValidColumn,
 			product.Table:              product.ValidColumn,
 			review.Table:               review.ValidColumn,

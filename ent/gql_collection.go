@@ -1220,11 +1220,6 @@ func (_q *SellerQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			_q.WithNamedReviews(alias, func(wq *ReviewQuery) {
 				*wq = *query
 			})
-		case "createdAt":
-			if _, ok := fieldSeen[seller.FieldCreatedAt]; !ok {
-				selectedFields = append(selectedFields, seller.FieldCreatedAt)
-				fieldSeen[seller.FieldCreatedAt] = struct{}{}
-			}
 		case "name":
 			if _, ok := fieldSeen[seller.FieldName]; !ok {
 				selectedFields = append(selectedFields, seller.FieldName)

@@ -20,6 +20,8 @@ type Tx struct {
 	CustomerServiceGroup *CustomerServiceGroupClient
 	// Event is the client for interacting with the Event builders.
 	Event *EventClient
+	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
+	IdempotencyKey *IdempotencyKeyClient
 	// PersistedQuery is the client for interacting with the PersistedQuery builders.
 	PersistedQuery *PersistedQueryClient
 	// Product is the client for interacting with the Product builders.
@@ -166,6 +168,7 @@ func (tx *Tx) init() {
 	tx.Contact = NewContactClient(tx.config)
 	tx.CustomerServiceGroup = NewCustomerServiceGroupClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
+	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.PersistedQuery = NewPersistedQueryClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
 	tx.Review = NewReviewClient(tx.config)

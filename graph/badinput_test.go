@@ -42,6 +42,9 @@ type badCase struct {
 	body          []byte
 	// internal: the answer may be INTERNAL (the recover path).
 	internal bool
+	// noSQL: the request is refused before execution and runs no SQL
+	// statement at all.
+	noSQL bool
 
 	// The answer.
 	status int
@@ -271,7 +274,11 @@ func catalogueCases(t *testing.T, w catalogueWorld) []badCase {
 	}
 	big := func(n int, fill byte) string { return string(bytes.Repeat([]byte{fill}, n)) }
 
-	return []badCase{
+	// A request error (parse, validation, a limit) answers 200 with
+	// application/json, the media type a client without Accept gets, as
+	// GraphQL over HTTP asks; the cases with application/graphql-response+json
+	// answer 4xx.
+	cases := []badCase{
 		// ---- GraphQL over HTTP ----
 		{name: "PUT is not allowed", method: http.MethodPut, body: viewer,
 			status: http.StatusMethodNotAllowed, code: graph.CodeBadRequest, allow: "GET, POST", noData: true},
@@ -287,7 +294,7 @@ func catalogueCases(t *testing.T, w catalogueWorld) []badCase {
 			}),
 			as: Admin, status: http.StatusMethodNotAllowed, code: graph.CodeBadRequest, allow: "POST", noData: true},
 		{name: "GET without a query", method: http.MethodGet, target: "/graphql",
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
+			status: http.StatusBadRequest, code: graph.CodeBadRequest, noData: true},
 		{name: "GET with variables that are not JSON", method: http.MethodGet,
 			target: GetURL(map[string]string{"query": `query($n: Int) { products(first: $n) { totalCount } }`, "variables": "{n: 1"}),
 			status: http.StatusBadRequest, code: graph.CodeBadRequest, noData: true},
@@ -327,7 +334,7 @@ func catalogueCases(t *testing.T, w catalogueWorld) []badCase {
 		{name: "no query", body: []byte(`{}`),
 			status: http.StatusBadRequest, code: graph.CodeBadRequest, noData: true},
 		{name: "parse error with application/json", body: GQL(`{ viewer { role }`, nil),
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_PARSE_FAILED", noData: true},
+			status: http.StatusOK, code: "GRAPHQL_PARSE_FAILED", noData: true},
 		{name: "parse error with application/graphql-response+json", accept: MediaGraphQLResponse, body: GQL(`{ viewer { role }`, nil),
 			status: http.StatusBadRequest, code: "GRAPHQL_PARSE_FAILED", noData: true},
 		{name: "validation error with application/graphql-response+json", accept: MediaGraphQLResponse, body: GQL(`{ viewer { nope } }`, nil),
@@ -338,7 +345,7 @@ func catalogueCases(t *testing.T, w catalogueWorld) []badCase {
 			body:   GQL(`{ products(first: 100) { edges { node { seller { products(first: 100) { edges { node { id name } } } } } } } }`, nil),
 			status: http.StatusBadRequest, code: "COMPLEXITY_LIMIT_EXCEEDED", noData: true},
 		{name: "NUL escape in the query text", body: GQL("{ viewer { role } }\x00", nil),
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_PARSE_FAILED", noData: true},
+			status: http.StatusOK, code: "GRAPHQL_PARSE_FAILED", noData: true},
 
 		// ---- Authentication ----
 		{name: "malformed bearer token", authorization: []string{"Bearer not-a-jwt"}, body: viewer,
@@ -362,48 +369,48 @@ func catalogueCases(t *testing.T, w catalogueWorld) []badCase {
 
 		// ---- Shape and size limits ----
 		{name: "depth-50 nesting", body: GQL(nestedQuery(50), nil),
-			status: http.StatusUnprocessableEntity, code: "QUERY_TOO_LARGE", noData: true},
+			status: http.StatusOK, code: "QUERY_TOO_LARGE", noData: true},
 		{name: "depth 13 nesting", body: GQL(nestedQuery(graph.MaxDepth+1), nil),
-			status: http.StatusUnprocessableEntity, code: "QUERY_TOO_LARGE", noData: true},
+			status: http.StatusOK, code: "QUERY_TOO_LARGE", noData: true},
 		{name: "100k tokens", body: GQL("{ viewer {"+strings.Repeat(" role", 100_000)+" } }", nil),
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_PARSE_FAILED", noData: true},
+			status: http.StatusOK, code: "GRAPHQL_PARSE_FAILED", noData: true},
 		{name: "1,000 aliases", body: GQL(aliasesQuery(1000), nil),
-			status: http.StatusUnprocessableEntity, code: "QUERY_TOO_LARGE", noData: true},
+			status: http.StatusOK, code: "QUERY_TOO_LARGE", noData: true},
 		{name: "31 aliases", body: GQL(aliasesQuery(graph.MaxAliases+1), nil),
-			status: http.StatusUnprocessableEntity, code: "QUERY_TOO_LARGE", noData: true},
+			status: http.StatusOK, code: "QUERY_TOO_LARGE", noData: true},
 		{name: "11 root fields", body: GQL(rootFieldsQuery(graph.MaxRootFields+1), nil),
-			status: http.StatusUnprocessableEntity, code: "QUERY_TOO_LARGE", noData: true},
+			status: http.StatusOK, code: "QUERY_TOO_LARGE", noData: true},
 		{name: "2,001 fields", body: GQL("{ viewer {"+strings.Repeat(" role", graph.MaxFields)+" } }", nil),
-			status: http.StatusUnprocessableEntity, code: "QUERY_TOO_LARGE", noData: true},
+			status: http.StatusOK, code: "QUERY_TOO_LARGE", noData: true},
 		{name: "7,000 fields under the token limit (quadratic validation)", body: GQL("{ viewer {"+strings.Repeat(" role", 7000)+" } }", nil),
-			status: http.StatusUnprocessableEntity, code: "QUERY_TOO_LARGE", noData: true},
+			status: http.StatusOK, code: "QUERY_TOO_LARGE", noData: true},
 		{name: "100k directives", body: GQL("{ viewer { role"+strings.Repeat(" @skip", 100_000)+" } }", nil),
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_PARSE_FAILED", noData: true},
+			status: http.StatusOK, code: "GRAPHQL_PARSE_FAILED", noData: true},
 		{name: "2,000 repeated directives under the token limit", body: GQL("{ viewer { role"+strings.Repeat(" @include(if: true)", 2000)+" } }", nil),
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
+			status: http.StatusOK, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
 		{name: "circular fragments", body: GQL(`{ viewer { ...A } } fragment A on Viewer { role ...B } fragment B on Viewer { subject ...A }`, nil),
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
+			status: http.StatusOK, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
 		{name: "fragment fan-out bomb (2^22 fields in 1 KB)", body: GQL(fragmentBomb(22), nil),
-			status: http.StatusUnprocessableEntity, code: "QUERY_TOO_LARGE", noData: true},
+			status: http.StatusOK, code: "QUERY_TOO_LARGE", noData: true},
 		{name: "first: 1000000", body: GQL(`{ products(first: 1000000) { totalCount } }`, nil),
-			status: http.StatusUnprocessableEntity, code: graph.CodeBadUserInput, noData: true},
+			status: http.StatusOK, code: graph.CodeBadUserInput, noData: true},
 		{name: "first: 1000000 in a variable", body: GQL(`query($n: Int) { products(first: $n) { totalCount } }`, map[string]any{"n": 1000000}),
-			status: http.StatusUnprocessableEntity, code: graph.CodeBadUserInput, noData: true},
+			status: http.StatusOK, code: graph.CodeBadUserInput, noData: true},
 		{name: "last: 101 nested", as: Owner, body: GQL(`{ viewer { seller { products(last: 101) { totalCount } } } }`, nil),
-			status: http.StatusUnprocessableEntity, code: graph.CodeBadUserInput, noData: true},
+			status: http.StatusOK, code: graph.CodeBadUserInput, noData: true},
 		{name: "first: -1", body: GQL(`{ products(first: -1) { totalCount } }`, nil),
-			status: http.StatusUnprocessableEntity, code: graph.CodeBadUserInput, noData: true},
+			status: http.StatusOK, code: graph.CodeBadUserInput, noData: true},
 		{name: "complexity over the limit", body: GQL(`{ products(first: 100) { edges { node { seller { products(first: 100) { edges { node { id name } } } } } } } }`, nil),
-			status: http.StatusUnprocessableEntity, code: "COMPLEXITY_LIMIT_EXCEEDED", noData: true},
+			status: http.StatusOK, code: "COMPLEXITY_LIMIT_EXCEEDED", noData: true},
 		{name: "unknown operationName", body: GQLOp(`query A { viewer { role } }`, "B"),
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
+			status: http.StatusOK, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
 		{name: "several operations without operationName", body: GQL(`query A { viewer { role } } query B { viewer { subject } }`, nil),
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
+			status: http.StatusOK, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
 		{name: "APQ hash that does not match its query",
 			body: JSONBody(map[string]any{"query": `{ viewer { role } }`, "extensions": map[string]any{
 				"persistedQuery": map[string]any{"version": 1, "sha256Hash": strings.Repeat("0", 64)},
 			}}),
-			status: http.StatusUnprocessableEntity, code: "PERSISTED_QUERY_INVALID", noData: true},
+			status: http.StatusOK, code: "PERSISTED_QUERY_INVALID", noData: true},
 		{name: "APQ hash alone after the mismatch was refused (not stored)",
 			body: JSONBody(map[string]any{"extensions": map[string]any{
 				"persistedQuery": map[string]any{"version": 1, "sha256Hash": strings.Repeat("0", 64)},
@@ -413,10 +420,10 @@ func catalogueCases(t *testing.T, w catalogueWorld) []badCase {
 			body: JSONBody(map[string]any{"query": `{ viewer { role } }`, "extensions": map[string]any{
 				"persistedQuery": map[string]any{"version": 2, "sha256Hash": SHA256Hex(`{ viewer { role } }`)},
 			}}),
-			status: http.StatusUnprocessableEntity, code: "PERSISTED_QUERY_INVALID", noData: true},
+			status: http.StatusOK, code: "PERSISTED_QUERY_INVALID", noData: true},
 		{name: "APQ extension that is not an object",
 			body:   JSONBody(map[string]any{"query": `{ viewer { role } }`, "extensions": map[string]any{"persistedQuery": "yes"}}),
-			status: http.StatusUnprocessableEntity, code: "PERSISTED_QUERY_INVALID", noData: true},
+			status: http.StatusOK, code: "PERSISTED_QUERY_INVALID", noData: true},
 		{name: "invalid UTF-8 in a GET query", method: http.MethodGet, target: "/graphql?query=%7B%20viewer%20%7B%20role%20%7D%20%7D%20%23%FF%FE",
 			status: http.StatusBadRequest, code: graph.CodeBadRequest, noData: true},
 
@@ -430,9 +437,9 @@ func catalogueCases(t *testing.T, w catalogueWorld) []badCase {
 		{name: "SQL in an ID", body: GQL(productByIDQ, map[string]any{"id": "1' OR '1'='1"}),
 			status: http.StatusOK, code: graph.CodeBadUserInput, data: `{"product":null}`},
 		{name: "ID as a JSON boolean", body: GQL(productByIDQ, map[string]any{"id": true}),
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
+			status: http.StatusOK, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
 		{name: "ID as a JSON object", body: GQL(productByIDQ, map[string]any{"id": map[string]any{"id": 1}}),
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
+			status: http.StatusOK, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
 		{name: "foreign ID: another seller's draft by node", as: OtherSeller,
 			body:   GQL(`query($id: ID!) { node(id: $id) { id ... on Product { name } } }`, map[string]any{"id": w.DraftID}),
 			status: http.StatusOK, data: `{"node":null}`},
@@ -454,21 +461,21 @@ func catalogueCases(t *testing.T, w catalogueWorld) []badCase {
 
 		// ---- Variables ----
 		{name: "Int variable given a string", body: GQL(`query($n: Int) { products(first: $n) { totalCount } }`, map[string]any{"n": "ten"}),
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
+			status: http.StatusOK, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
 		{name: "Int variable given a float", body: GQL(`query($n: Int) { products(first: $n) { totalCount } }`, map[string]any{"n": 1.5}),
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
+			status: http.StatusOK, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
 		{name: "missing required variable", as: Owner, body: GQL(CreateProductM, nil),
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
+			status: http.StatusOK, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
 		{name: "null for a non-null input field", as: Owner, body: GQL(CreateProductM, map[string]any{"in": map[string]any{"name": nil}}),
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
+			status: http.StatusOK, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
 		{name: "unknown input field", as: Owner, body: GQL(CreateProductM, map[string]any{"in": map[string]any{"name": "X", "status": "RELEASED"}}),
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
+			status: http.StatusOK, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
 		{name: "unknown enum value", as: Owner,
 			body:   GQL(CreateGroupM, map[string]any{"in": GroupInputWith("Funday", map[string]any{"serviceDays": []string{"FUNDAY"}})}),
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
+			status: http.StatusOK, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
 		{name: "list variable given a string", as: Owner,
 			body:   GQL(CreateGroupM, map[string]any{"in": GroupInputWith("Stringy", map[string]any{"serviceHours": "09:00-18:00"})}),
-			status: http.StatusUnprocessableEntity, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
+			status: http.StatusOK, code: "GRAPHQL_VALIDATION_FAILED", noData: true},
 
 		// ---- Input rules of the design (userErrors; nothing changes) ----
 		{name: "1 MB string", as: Owner, body: productName(big(1_000_000, 'a')),
@@ -614,6 +621,7 @@ func catalogueCases(t *testing.T, w catalogueWorld) []badCase {
 			body:   GQL(RejectM, map[string]any{"id": w.PendingReviewID, "reason": strings.Repeat("r", 1001)}),
 			status: http.StatusOK, payload: "rejectReview", userErrors: []UserError{UE("TOO_LONG", "reason")}},
 	}
+	return append(cases, refusalCases(t)...)
 }
 
 // TestBadInputCatalogue sends each bad request to the real handler and
@@ -637,11 +645,15 @@ func TestBadInputCatalogue(t *testing.T) {
 			env := env.For(t)
 			before := env.Snapshot()
 			start := time.Now()
-			a := env.Send(c.request())
+			var a Answer
+			statements := env.StatementsOf(func() { a = env.Send(c.request()) })
 			if d := time.Since(start); d > refusalBudget {
 				t.Errorf("the answer took %v; a bad request must be refused within %v", d, refusalBudget)
 			}
 			c.verify(t, a)
+			if c.noSQL && statements != 0 {
+				t.Errorf("%d SQL statements ran; the request must be refused before execution, with none", statements)
+			}
 			env.Unchanged(before)
 		})
 	}

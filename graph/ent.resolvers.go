@@ -7,8 +7,8 @@ package graph
 
 import (
 	"context"
-	"servicesupport/auth"
 	"servicesupport/ent"
+	"servicesupport/policy"
 
 	"entgo.io/contrib/entgql"
 )
@@ -22,7 +22,7 @@ func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r.nodeFor(ctx, n)
+	return policy.ByID(ctx, n)
 }
 
 // Nodes is the resolver for the nodes field.
@@ -36,7 +36,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 		if err != nil && !ent.IsNotFound(err) {
 			return nil, err
 		}
-		if out[i], err = r.nodeFor(ctx, n); err != nil {
+		if out[i], err = policy.ByID(ctx, n); err != nil {
 			return nil, err
 		}
 	}
@@ -45,9 +45,6 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 
 // Events is the resolver for the events field.
 func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EventOrder, where *ent.EventWhereInput) (*ent.EventConnection, error) {
-	if auth.FromContext(ctx).Role == auth.RoleAnonymous {
-		return nil, errForbidden(ctx, "forbidden: sign in to read events")
-	}
 	return r.client.Event.Query().Paginate(ctx, after, first, before, last, ent.WithEventOrder(orderBy), ent.WithEventFilter(where.Filter))
 }
 
@@ -58,25 +55,16 @@ func (r *queryResolver) Products(ctx context.Context, after *entgql.Cursor[int],
 
 // Reviews is the resolver for the reviews field.
 func (r *queryResolver) Reviews(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ReviewOrder, where *ent.ReviewWhereInput) (*ent.ReviewConnection, error) {
-	if auth.FromContext(ctx).Role == auth.RoleAnonymous {
-		return nil, errForbidden(ctx, "forbidden: sign in to read reviews")
-	}
 	return r.client.Review.Query().Paginate(ctx, after, first, before, last, ent.WithReviewOrder(orderBy), ent.WithReviewFilter(where.Filter))
 }
 
 // Sellers is the resolver for the sellers field.
 func (r *queryResolver) Sellers(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SellerOrder, where *ent.SellerWhereInput) (*ent.SellerConnection, error) {
-	if !auth.FromContext(ctx).IsStaff() {
-		return nil, errForbidden(ctx, "forbidden: only reviewers and admins list sellers")
-	}
 	return r.client.Seller.Query().Paginate(ctx, after, first, before, last, ent.WithSellerOrder(orderBy), ent.WithSellerFilter(where.Filter))
 }
 
 // WebhookEndpoints is the resolver for the webhookEndpoints field.
 func (r *queryResolver) WebhookEndpoints(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.WebhookEndpointOrder) (*ent.WebhookEndpointConnection, error) {
-	if auth.FromContext(ctx).Role == auth.RoleAnonymous {
-		return nil, errForbidden(ctx, "forbidden: sign in to read webhook endpoints")
-	}
 	return r.client.WebhookEndpoint.Query().Paginate(ctx, after, first, before, last, ent.WithWebhookEndpointOrder(orderBy))
 }
 

@@ -1905,6 +1905,11 @@ extend type Seller {
   reviewers and admins read it; anyone else reads null.
   """
   accountID: String @goField(forceResolver: true)
+  """
+  When the seller was registered (RFC 3339). Only the seller itself,
+  reviewers and admins read it; anyone else reads null.
+  """
+  createdAt: Time
 }
 
 extend type CustomerServiceGroup {
@@ -2596,8 +2601,6 @@ func (ec *executionContext) childFields_Seller(ctx context.Context, field graphq
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Seller_id(ctx, field)
-	case "createdAt":
-		return ec.fieldContext_Seller_createdAt(ctx, field)
 	case "name":
 		return ec.fieldContext_Seller_name(ctx, field)
 	case "businessContact":
@@ -2612,6 +2615,8 @@ func (ec *executionContext) childFields_Seller(ctx context.Context, field graphq
 		return ec.fieldContext_Seller_reviews(ctx, field)
 	case "accountID":
 		return ec.fieldContext_Seller_accountID(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Seller_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Seller", field.Name)
 }
@@ -7967,29 +7972,6 @@ func (ec *executionContext) fieldContext_Seller_id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Seller", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Seller_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Seller) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Seller_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Seller_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Seller", field, false, false, "Time")
-}
-
 func (ec *executionContext) _Seller_name(ctx context.Context, field graphql.CollectedField, obj *ent.Seller) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8218,6 +8200,29 @@ func (ec *executionContext) _Seller_accountID(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Seller_accountID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Seller", field, true, true, "String")
+}
+
+func (ec *executionContext) _Seller_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Seller) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seller_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalOTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Seller_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Seller", field, false, false, "Time")
 }
 
 func (ec *executionContext) _SellerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SellerConnection) (ret graphql.Marshaler) {
@@ -14700,11 +14705,6 @@ func (ec *executionContext) _Seller(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "createdAt":
-			out.Values[i] = ec._Seller_createdAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "name":
 			out.Values[i] = ec._Seller_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -14746,6 +14746,11 @@ func (ec *executionContext) _Seller(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Seller_accountID(ctx, field, obj)
 				})
+		case "createdAt":
+			out.Values[i] = ec._Seller_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17305,6 +17310,18 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := UnmarshalTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := MarshalTime(v)
 	return res
 }
 

@@ -1,18 +1,17 @@
 package graph
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
+	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -21,9 +20,11 @@ import (
 	"servicesupport/ent/seller"
 	"servicesupport/feed"
 	"servicesupport/graphiql"
+	"servicesupport/idempotency"
 	"servicesupport/policy"
 	"servicesupport/service"
 	"servicesupport/telemetry"
+	"servicesupport/throttle"
 )
 
 // Limits of the GraphQL endpoint.
@@ -78,7 +79,22 @@ type HandlerConfig struct {
 	// WebhookAllowInsecure allows http:// webhook endpoints and loopback or
 	// private addresses (development and tests).
 	WebhookAllowInsecure bool
+	// RateLimitPoints is the size of each viewer's cost bucket
+	// (RATE_LIMIT_POINTS); DefaultRateLimitPoints when zero.
+	RateLimitPoints int
+	// RateLimitRestore is how many points a bucket regains per second
+	// (RATE_LIMIT_RESTORE); DefaultRateLimitRestore when zero.
+	RateLimitRestore int
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client address of an anonymous viewer (TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
 }
+
+// Defaults of the cost buckets.
+const (
+	DefaultRateLimitPoints  = 2000
+	DefaultRateLimitRestore = 200
+)
 
 // DefaultRequestTimeout is the per-request deadline unless configured.
 const DefaultRequestTimeout = 10 * time.Second
@@ -115,13 +131,21 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	srv := handler.New(NewExecutableSchema(Config{
-		Resolvers:  resolvers,
-		Complexity: complexity(),
-	}))
+	schema := pricedExecutableSchema(resolvers)
+	srv := handler.New(schema)
+	timeout := cfg.RequestTimeout
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
 	srv.AddTransport(websocketTransport(cfg.Secret, sellerOf(cfg.Client), cfg.AllowedOrigins))
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(&httpTransport{
+		secret:  cfg.Secret,
+		sellers: sellerOf(cfg.Client),
+		timeout: timeout,
+		maxBody: MaxBodyBytes,
+		edge:    newEdge(cfg, timeout, log),
+		log:     log,
+	})
 	srv.SetQueryCache(pagedDocuments{lru.New[*ast.QueryDocument](1000)})
 	srv.SetParserTokenLimit(parserTokenLimit)
 	srv.SetDisableSuggestion(!cfg.DevMode)
@@ -136,17 +160,18 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 		srv.AroundOperations(store.share)
 	}
 	srv.Use(&shapeLimits{small: lru.New[bool](1000), introspection: cfg.DevMode || cfg.Introspection})
-	srv.Use(extension.FixedComplexityLimit(complexityLimit))
+	// Every operation that validates fits in a full bucket, so a throttled
+	// one only ever has to wait (Retry-After), never to be cut down.
+	// Shopify's convention: objects cost 1, scalars and enums nothing.
+	srv.Use(extension.FixedComplexityLimit(min(complexityLimit, rateLimitPoints(cfg)), complexity.WithFixedScalarValue(0)))
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		log.ErrorContext(ctx, "panic in resolver", "panic", v)
 		return &internalError{}
 	})
 	srv.AroundOperations(observeOperation)
-	timeout := cfg.RequestTimeout
-	if timeout <= 0 {
-		timeout = DefaultRequestTimeout
-	}
+	srv.AroundFields(authorizeFields)
+	srv.AroundFields(countObjects(schema.Schema()))
 	srv.AroundOperations(socketOperations(timeout))
 	// Each root field gets its own pre-sales loader: a mutation's payload
 	// then never shows a projection loaded before an earlier mutation of the
@@ -155,17 +180,15 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 		return next(withScheduleMemo(withPreSalesLoader(ctx, cfg.Client)))
 	})
 	srv.AroundResponses(observeResponse)
-	srv.AroundResponses(capErrors)
 
 	metrics := cfg.Metrics
 	if metrics == nil {
 		metrics = telemetry.NewMetrics(nil)
 	}
-	api := withDeadline(timeout, auth.Middleware(cfg.Secret, sellerOf(cfg.Client), guardHTTP(MaxBodyBytes, cacheControl(answerTimeouts(srv)))))
 	mux := http.NewServeMux()
-	// A WebSocket upgrade skips the request guards, the bearer header and
-	// the request deadline: the connection is authenticated by its
-	// connection_init payload and lives as long as its token.
+	// GET and POST go to httpTransport. A WebSocket upgrade has no request
+	// deadline: the connection is authenticated by its connection_init
+	// payload and lives as long as its token, or until the server stops.
 	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isWebsocket(r) {
 			ctx, cancel := context.WithCancel(websocketContext(r.Context()))
@@ -182,7 +205,7 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 			srv.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
-		api.ServeHTTP(w, r)
+		srv.ServeHTTP(w, r)
 	}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
@@ -208,6 +231,32 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 		}).Handler(mux)
 	}
 	return metrics.Middleware(log, recoverHTTP(log, h))
+}
+
+// rateLimitPoints is the size of each viewer's cost bucket.
+func rateLimitPoints(cfg HandlerConfig) int {
+	if cfg.RateLimitPoints > 0 {
+		return cfg.RateLimitPoints
+	}
+	return DefaultRateLimitPoints
+}
+
+// newEdge builds the transport's shared state: the cost buckets and the
+// idempotency keys, whose running requests hold their key a little longer
+// than a request may last.
+func newEdge(cfg HandlerConfig, timeout time.Duration, log *slog.Logger) *edge {
+	restore := cfg.RateLimitRestore
+	if restore <= 0 {
+		restore = DefaultRateLimitRestore
+	}
+	return &edge{
+		buckets: throttle.New(rateLimitPoints(cfg), restore, time.Now),
+		proxies: cfg.TrustedProxies,
+		keys: idempotency.New(cfg.Client,
+			idempotency.WithLease(timeout+30*time.Second),
+			idempotency.WithMaxBody(idempotency.DefaultMaxBody, answerNotKept)),
+		log: log,
+	}
 }
 
 // ready answers /readyz: 200 when check passes (the database answers and is
@@ -244,50 +293,4 @@ func sellerOf(client *ent.Client) auth.SellerResolver {
 		}
 		return id, err
 	}
-}
-
-// withDeadline cancels a request's context, and so its database work, after
-// d. It also notes when the request arrived, before anything else reads
-// it: the review resolvers pass that time to the service (see arrival).
-func withDeadline(d time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), arrivalKey{}, time.Now()), d)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
-// answerTimeouts replaces gqlgen's answer to an operation whose deadline
-// passed before it ran (a bare JSON null, with no status written) by a 503
-// TIMEOUT error. It wraps gqlgen directly, so that no other writer has sent
-// a status yet.
-func answerTimeouts(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(&timeoutWriter{ResponseWriter: w, r: r}, r)
-	})
-}
-
-// timeoutWriter is answerTimeouts' response writer.
-type timeoutWriter struct {
-	http.ResponseWriter
-	r           *http.Request
-	wroteHeader bool
-}
-
-// WriteHeader implements http.ResponseWriter.
-func (t *timeoutWriter) WriteHeader(status int) {
-	t.wroteHeader = true
-	t.ResponseWriter.WriteHeader(status)
-}
-
-// Write implements http.ResponseWriter.
-func (t *timeoutWriter) Write(b []byte) (int, error) {
-	if !t.wroteHeader && errors.Is(t.r.Context().Err(), context.DeadlineExceeded) && string(bytes.TrimSpace(b)) == "null" {
-		t.wroteHeader = true
-		telemetry.FromContext(t.r.Context()).SetOutcome(telemetry.OutcomeTimeout)
-		writeError(t.ResponseWriter, http.StatusServiceUnavailable, timeoutMessage, CodeTimeout)
-		return len(b), nil
-	}
-	t.wroteHeader = true
-	return t.ResponseWriter.Write(b)
 }

@@ -190,6 +190,9 @@ func WithFeed() EnvOption { return func(o *envOptions) { o.feed = true } }
 // WithoutSellers leaves the database empty: no "acme" and "globex".
 func WithoutSellers() EnvOption { return func(o *envOptions) { o.noSellers = true } }
 
+// harnessBucket is the size of every viewer's cost bucket in tests.
+const harnessBucket = 5000
+
 // NewEnv starts a server on a new database with two registered sellers:
 // "acme" (Owner) and "globex" (OtherSeller).
 func NewEnv(t testing.TB, opts ...EnvOption) *Env {
@@ -205,7 +208,11 @@ func NewEnv(t testing.TB, opts ...EnvOption) *Env {
 		}
 		return countingDriver{Driver: telemetry.CountStatements(d), n: env.Statements}
 	})
-	env.config = graph.HandlerConfig{Client: env.Client, Secret: testSecret, Logger: testLogger}
+	// The bucket is as large as the cost limit allows (5,000; the default
+	// 2,000 would also cap each operation at 2,000), so that a test's
+	// burst of large reads as one persona is not throttled: TestThrottling
+	// and TestCostExtension configure their own.
+	env.config = graph.HandlerConfig{Client: env.Client, Secret: testSecret, Logger: testLogger, RateLimitPoints: harnessBucket}
 	if o.feed {
 		env.Feed = StartFeed(t, env.URL, env.DB)
 		env.config.Feed = env.Feed

@@ -6,13 +6,10 @@ import (
 	"strconv"
 	"strings"
 
-	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
-
-	"servicesupport/ent"
 )
 
 // Limits on the shape of one operation, checked before it executes, so an
@@ -32,68 +29,32 @@ const (
 	// also stops fragment "bombs" (a fragment spreading the next one twice,
 	// n times, selects 2^n fields in a few hundred bytes).
 	MaxFields = 500
+	// MaxWhereDepth caps how deeply a where filter nests (not, and, or),
+	// the filter itself being the first level.
+	MaxWhereDepth = 5
+	// MaxWhereList caps every list of a where filter: the values of idIn
+	// or nameIn, the terms of or and and.
+	MaxWhereList = 100
+	// MaxWhereTerms caps the predicates of one where filter (nameContains,
+	// idIn, …, wherever they nest); each also adds one to the cost.
+	MaxWhereTerms = 50
 )
 
-// codeQueryTooLarge classifies operations refused by these limits.
-const codeQueryTooLarge = "QUERY_TOO_LARGE"
-
-// complexity prices connections at their page size times their children, so
-// the complexity limit bounds the rows an operation can ask for.
-func complexity() ComplexityRoot {
-	var c ComplexityRoot
-	c.Query.Products = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ProductOrder, _ *ent.ProductWhereInput) int {
-		return pageCost(child, first, last)
-	}
-	c.Query.Reviews = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ReviewOrder, _ *ent.ReviewWhereInput) int {
-		return pageCost(child, first, last)
-	}
-	c.Query.Sellers = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.SellerOrder, _ *ent.SellerWhereInput) int {
-		return pageCost(child, first, last)
-	}
-	c.Seller.Products = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ProductOrder, _ *ent.ProductWhereInput) int {
-		return pageCost(child, first, last)
-	}
-	c.Seller.Reviews = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ReviewOrder, _ *ent.ReviewWhereInput) int {
-		return pageCost(child, first, last)
-	}
-	c.Query.Nodes = func(child int, ids []int) int {
-		return 1 + len(ids)*max(child, 1)
-	}
-	c.CustomerServiceGroup.Products = func(child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ *ent.ProductOrder, _ *ent.ProductWhereInput) int {
-		return pageCost(child, first, last)
-	}
-	return c
-}
-
-// pageCost is a connection's cost: its page size times its children.
-func pageCost(child int, first, last *int) int {
-	n := DefaultPageSize
-	switch {
-	case first != nil:
-		n = *first
-	case last != nil:
-		n = *last
-	}
-	n = max(1, min(n, MaxPageSize))
-	return 1 + n*max(child, 1)
-}
-
 // shapeLimits is a gqlgen extension that refuses operations nesting too
-// deeply, with too many aliases, root fields or fields, or asking for pages
-// over MaxPageSize.
+// deeply, with too many aliases, root fields or fields, asking for pages
+// over MaxPageSize, with where filters over their limits or cursors this
+// server did not give out, and operations using @defer or @stream.
 type shapeLimits struct {
 	// small remembers documents already found within MaxFields, so the hot
 	// path (the same product-page query again and again) parses once.
 	small graphql.Cache[bool]
 	// introspection allows __schema and __type; without it an operation
 	// asking for them is refused before it runs (gqlgen itself would only
-	// fail the field, with an unclassified error).
+	// fail the field, with a plain error: see presentError).
 	introspection bool
+	// fields describes the schema's connections (see Validate).
+	fields map[string]*fieldShape
 }
-
-// codeIntrospectionDisabled refuses an introspection query while
-// introspection is off.
-const codeIntrospectionDisabled = "INTROSPECTION_DISABLED"
 
 var _ interface {
 	graphql.HandlerExtension
@@ -119,6 +80,9 @@ func (l *shapeLimits) MutateOperationParameters(ctx context.Context, raw *graphq
 	for _, op := range doc.Operations {
 		total = min(total+w.selections(op.SelectionSet).fields, MaxFields+1)
 	}
+	if w.err != nil {
+		return w.err
+	}
 	if total > MaxFields {
 		return tooLarge("the operation selects more than %d fields once its fragments are expanded", MaxFields)
 	}
@@ -129,8 +93,12 @@ func (l *shapeLimits) MutateOperationParameters(ctx context.Context, raw *graphq
 // ExtensionName implements graphql.HandlerExtension.
 func (*shapeLimits) ExtensionName() string { return "ShapeLimits" }
 
-// Validate implements graphql.HandlerExtension.
-func (*shapeLimits) Validate(graphql.ExecutableSchema) error { return nil }
+// Validate implements graphql.HandlerExtension: it reads the schema's
+// connections, for the kinds of their cursors.
+func (l *shapeLimits) Validate(es graphql.ExecutableSchema) error {
+	l.fields = schemaFields(es.Schema())
+	return nil
+}
 
 // shape is what the walk measures of a selection set.
 type shape struct {
@@ -149,7 +117,7 @@ func (l *shapeLimits) MutateOperationContext(_ context.Context, op *graphql.Oper
 	if vars == nil {
 		vars = map[string]any{}
 	}
-	w := walker{vars: vars, fragments: map[string]shape{}, noIntrospection: !l.introspection}
+	w := walker{vars: vars, fragments: map[string]shape{}, noIntrospection: !l.introspection, fields: l.fields}
 	s := w.selections(op.Operation.SelectionSet)
 	switch {
 	case w.err != nil:
@@ -196,7 +164,10 @@ type walker struct {
 	visiting map[string]bool
 	// noIntrospection refuses __schema and __type.
 	noIntrospection bool
-	err             *gqlerror.Error
+	// fields describes the schema's connections; nil reads every cursor
+	// value as of kindScalar.
+	fields map[string]*fieldShape
+	err    *gqlerror.Error
 }
 
 // selections measures a selection set.
@@ -212,21 +183,21 @@ func (w *walker) selections(set ast.SelectionSet) shape {
 			if strings.HasPrefix(sel.Name, "__") {
 				s.depth = 0
 			}
-			if w.noIntrospection && (sel.Name == "__schema" || sel.Name == "__type") && w.err == nil {
-				w.err = &gqlerror.Error{
-					Message:    "introspection is disabled on this server",
-					Extensions: map[string]any{"code": codeIntrospectionDisabled},
-				}
+			if w.noIntrospection && isIntrospection(sel.Name) && w.err == nil {
+				w.err = errIntrospectionDisabled()
 			}
 			s.depth++
 			s.fields++
 			if sel.Alias != "" && sel.Alias != sel.Name {
 				s.aliases++
 			}
-			w.checkPage(sel)
+			w.checkDirectives(sel.Directives)
+			w.checkArguments(sel)
 		case *ast.InlineFragment:
+			w.checkDirectives(sel.Directives)
 			s = w.selections(sel.SelectionSet)
 		case *ast.FragmentSpread:
+			w.checkDirectives(sel.Directives)
 			memo, seen := w.fragments[sel.Name]
 			if def := w.definition(sel); !seen && def != nil && !w.visiting[sel.Name] {
 				if w.visiting == nil {
@@ -256,20 +227,33 @@ func (w *walker) definition(sel *ast.FragmentSpread) *ast.FragmentDefinition {
 	return w.defs.ForName(sel.Name)
 }
 
-// checkPage refuses first or last over MaxPageSize or below zero.
-func (w *walker) checkPage(f *ast.Field) {
-	if w.err != nil || f.Definition == nil || w.vars == nil {
+// checkArguments refuses, before anything runs, the arguments of a field
+// that would fail in the database rather than be refused: pages over
+// MaxPageSize, cursors this server did not give out, where filters over
+// their limits.
+func (w *walker) checkArguments(f *ast.Field) {
+	if w.err != nil || f.Definition == nil || w.vars == nil || len(f.Arguments) == 0 {
 		return
 	}
 	args := f.ArgumentMap(w.vars)
-	if isConnection(f.Definition) && args["first"] == nil && args["last"] == nil &&
+	if paginated(f.Definition) {
+		w.checkPage(f, args)
+		w.checkCursors(f, args)
+	}
+	for _, a := range f.Definition.Arguments {
+		if w.err == nil && isWhereInput(a.Type) {
+			w.checkWhere(f, a.Name, args[a.Name])
+		}
+	}
+}
+
+// checkPage refuses first or last over MaxPageSize or below zero.
+func (w *walker) checkPage(f *ast.Field, args map[string]any) {
+	if args["first"] == nil && args["last"] == nil &&
 		(f.Arguments.ForName("first") != nil || f.Arguments.ForName("last") != nil) {
 		// Absent arguments got the default page size when the document was
 		// cached; arguments whose variables are null would load every row.
-		w.err = &gqlerror.Error{
-			Message:    fmt.Sprintf("first or last on %s is null: give it a value, or leave both out for the default page size (%d)", f.Name, DefaultPageSize),
-			Extensions: map[string]any{"code": CodeBadUserInput},
-		}
+		w.err = badInput("first or last on %s is null: give it a value, or leave both out for the default page size (%d)", f.Name, DefaultPageSize)
 		return
 	}
 	for _, name := range []string{"first", "last"} {
@@ -279,12 +263,147 @@ func (w *walker) checkPage(f *ast.Field) {
 		}
 		n, ok := asInt(v)
 		if !ok || n < 0 || n > MaxPageSize {
-			w.err = &gqlerror.Error{
-				Message:    fmt.Sprintf("%s on %s must be between 0 and %d", name, f.Name, MaxPageSize),
-				Extensions: map[string]any{"code": CodeBadUserInput},
-			}
+			w.err = badInput("%s on %s must be between 0 and %d", name, f.Name, MaxPageSize)
 			return
 		}
+	}
+}
+
+// checkCursors refuses after and before arguments that are not cursors of
+// this connection and its order.
+func (w *walker) checkCursors(f *ast.Field, args map[string]any) {
+	kind := kindScalar
+	if shape := w.fields[fieldKey(f)]; shape != nil {
+		kind = shape.defaultKind
+		if order, ok := args["orderBy"].(map[string]any); ok {
+			if field, ok := order["field"].(string); ok {
+				if k, ok := shape.orderKinds[field]; ok {
+					kind = k
+				}
+			}
+		}
+	}
+	for _, name := range []string{"after", "before"} {
+		if v := args[name]; v != nil {
+			if problem := cursorProblem(v, kind); problem != "" {
+				w.err = badInput("%s on %s %s", name, f.Name, problem)
+				return
+			}
+		}
+	}
+}
+
+// fieldKey names a selected field as schemaFields does.
+func fieldKey(f *ast.Field) string {
+	if f.ObjectDefinition == nil {
+		return ""
+	}
+	return f.ObjectDefinition.Name + "." + f.Name
+}
+
+// checkWhere refuses a where filter over MaxWhereDepth, MaxWhereList or
+// MaxWhereTerms: SQL over such a filter fails in the database (too many
+// variables, an expression tree too deep) or costs far more than its page.
+func (w *walker) checkWhere(f *ast.Field, arg string, v any) {
+	size := measureWhere(v)
+	switch {
+	case size.depth > MaxWhereDepth:
+		w.err = tooLarge("%s on %s nests more than %d levels deep", arg, f.Name, MaxWhereDepth)
+	case size.list > MaxWhereList:
+		w.err = tooLarge("%s on %s has a list of more than %d values or terms", arg, f.Name, MaxWhereList)
+	case size.terms > MaxWhereTerms:
+		w.err = tooLarge("%s on %s has more than %d predicates", arg, f.Name, MaxWhereTerms)
+	}
+}
+
+// whereSize is what measureWhere finds of a where filter.
+type whereSize struct {
+	depth, list, terms int
+}
+
+// over reports whether the filter is over a limit already.
+func (s *whereSize) over() bool {
+	return s.depth > MaxWhereDepth || s.list > MaxWhereList || s.terms > MaxWhereTerms
+}
+
+// measureWhere measures a where filter as gqlgen coerced it (maps, lists,
+// scalars): its nesting depth, its longest list, and its predicates (a
+// field with a value, a list of values counting once; not, and and or
+// count what they hold). The walk stops once the filter is over a limit,
+// so a huge filter costs little to refuse.
+func measureWhere(v any) whereSize {
+	var s whereSize
+	s.add(v, 1)
+	return s
+}
+
+// add measures one input object of the filter, at depth.
+func (s *whereSize) add(v any, depth int) {
+	m, ok := v.(map[string]any)
+	if !ok || s.over() {
+		return
+	}
+	s.depth = max(s.depth, depth)
+	for _, x := range m {
+		if s.over() {
+			return
+		}
+		switch x := x.(type) {
+		case nil:
+		case map[string]any:
+			s.add(x, depth+1)
+		case []any:
+			s.list = max(s.list, len(x))
+			if len(x) > MaxWhereList {
+				return
+			}
+			objects := false
+			for _, e := range x {
+				if _, ok := e.(map[string]any); ok {
+					objects = true
+					s.add(e, depth+1)
+				}
+			}
+			if !objects {
+				s.terms++
+			}
+		default:
+			s.terms++
+		}
+	}
+}
+
+// checkDirectives refuses @defer and @stream: gqlgen would answer the
+// first part with "hasNext": true and never send the rest over the
+// transports this server has, so they are refused before anything runs.
+func (w *walker) checkDirectives(list ast.DirectiveList) {
+	for _, d := range list {
+		if w.err == nil && (d.Name == "defer" || d.Name == "stream") {
+			w.err = &gqlerror.Error{
+				Message:    fmt.Sprintf("@%s is not supported: ask for the fields without it, and they come in the one answer", d.Name),
+				Extensions: map[string]any{"code": codeDeferNotSupported},
+			}
+		}
+	}
+}
+
+// isIntrospection reports whether a root field is an introspection field
+// (__typename is not: it is allowed even with introspection off).
+func isIntrospection(name string) bool { return name == "__schema" || name == "__type" }
+
+// errIntrospectionDisabled refuses introspection while it is off.
+func errIntrospectionDisabled() *gqlerror.Error {
+	return &gqlerror.Error{
+		Message:    "introspection is disabled on this server",
+		Extensions: map[string]any{"code": codeIntrospectionDisabled},
+	}
+}
+
+// badInput is the error of an argument refused before execution.
+func badInput(format string, args ...any) *gqlerror.Error {
+	return &gqlerror.Error{
+		Message:    fmt.Sprintf(format, args...),
+		Extensions: map[string]any{"code": CodeBadUserInput},
 	}
 }
 

@@ -172,11 +172,11 @@ func TestOperabilityAllowList(t *testing.T) {
 	}{
 		{"registered document", `{"query":"{ viewer { role } }"}`, 200, `"ANONYMOUS"`},
 		{"registered hash", apqBody("", SHA256Hex(allowed)), 200, `"ANONYMOUS"`},
-		{"unregistered document", `{"query":"{ products { totalCount } }"}`, 422, "OPERATION_NOT_ALLOWED"},
-		{"unregistered hash", apqBody("", SHA256Hex("{ products { totalCount } }")), 422, "OPERATION_NOT_ALLOWED"},
-		{"hash of another document", apqBody(`{ products { totalCount } }`, SHA256Hex(allowed)), 422, "OPERATION_NOT_ALLOWED"},
+		{"unregistered document", `{"query":"{ products { totalCount } }"}`, 400, "OPERATION_NOT_ALLOWED"},
+		{"unregistered hash", apqBody("", SHA256Hex("{ products { totalCount } }")), 400, "OPERATION_NOT_ALLOWED"},
+		{"hash of another document", apqBody(`{ products { totalCount } }`, SHA256Hex(allowed)), 400, "OPERATION_NOT_ALLOWED"},
 	} {
-		a := o.Send(Request{Body: []byte(tc.body)})
+		a := o.Send(Request{Accept: MediaGraphQLResponse, Body: []byte(tc.body)})
 		if a.Status != tc.status || !strings.Contains(string(a.Body), tc.contains) {
 			t.Errorf("%s: %d %s, want %d containing %s", tc.name, a.Status, a.Body, tc.status, tc.contains)
 		}
@@ -207,7 +207,7 @@ func TestIntrospectionAndSuggestions(t *testing.T) {
 				`{ __type(name: "Product") { name } }`,
 				`query { ...f } fragment f on Query { __schema { queryType { name } } }`,
 			} {
-				a := o.Post(Anonymous, q, nil)
+				a := o.Send(Request{Accept: MediaGraphQLResponse, Body: GQL(q, nil)})
 				got := strings.Contains(string(a.Body), `"name":"Query"`) || strings.Contains(string(a.Body), `"name":"Product"`)
 				if got != tc.wantSchema {
 					t.Errorf("%s answered %s", q, a.Body)

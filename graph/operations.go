@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -18,21 +17,10 @@ import (
 	"servicesupport/telemetry"
 )
 
-// Codes of persisted-operation errors.
-const (
-	codeOperationNotAllowed = "OPERATION_NOT_ALLOWED"
-	codeBadPersistedQuery   = "PERSISTED_QUERY_INVALID"
-)
-
 // anonymousCacheSeconds is how long a CDN may cache an anonymous GET query
 // (the product page): long enough to absorb traffic spikes, short enough
 // that a seller's group change shows soon.
 const anonymousCacheSeconds = 30
-
-func init() {
-	errcode.RegisterErrorType(codeOperationNotAllowed, errcode.KindProtocol)
-	errcode.RegisterErrorType(codeBadPersistedQuery, errcode.KindProtocol)
-}
 
 // LoadAllowList reads a JSON object mapping SHA-256 hashes (hex) to
 // operation documents, checking that every hash matches its document.
@@ -127,51 +115,6 @@ func observeResponse(ctx context.Context, next graphql.ResponseHandler) *graphql
 	return resp
 }
 
-// cacheControl lets a CDN cache anonymous GET queries that succeeded for a
-// short time; everything else is private and not stored.
-func cacheControl(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cacheable := r.Method == http.MethodGet && r.Header.Get("Authorization") == ""
-		next.ServeHTTP(&cacheHeaderWriter{ResponseWriter: w, r: r, cacheable: cacheable}, r)
-	})
-}
-
-// cacheHeaderWriter sets Cache-Control when the status is written, once the
-// outcome of the operation is known.
-type cacheHeaderWriter struct {
-	http.ResponseWriter
-	r           *http.Request
-	cacheable   bool
-	wroteHeader bool
-}
-
-// WriteHeader implements http.ResponseWriter.
-func (c *cacheHeaderWriter) WriteHeader(status int) {
-	if !c.wroteHeader {
-		c.wroteHeader = true
-		// Only an executed operation without errors is cached: errors met
-		// before execution (an unknown persisted query) never reach
-		// observeResponse, so their outcome stays unset.
-		ok := c.cacheable && status == http.StatusOK &&
-			telemetry.FromContext(c.r.Context()).Outcome() == telemetry.OutcomeOK
-		if ok {
-			c.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", anonymousCacheSeconds))
-			c.Header().Add("Vary", "Authorization")
-		} else if c.Header().Get("Cache-Control") == "" {
-			c.Header().Set("Cache-Control", "no-store")
-		}
-	}
-	c.ResponseWriter.WriteHeader(status)
-}
-
-// Write implements http.ResponseWriter.
-func (c *cacheHeaderWriter) Write(b []byte) (int, error) {
-	if !c.wroteHeader {
-		c.WriteHeader(http.StatusOK)
-	}
-	return c.ResponseWriter.Write(b)
-}
-
 // persistedQueries wraps gqlgen's automatic persisted queries so that a bad
 // APQ request (a hash that does not match its query, an unknown version)
 // is a classified client error with a 4xx status.
@@ -192,14 +135,14 @@ func (p persistedQueries) MutateOperationParameters(ctx context.Context, raw *gr
 // mistakes gets the first ones, not a huge answer.
 const maxErrors = 20
 
-// capErrors trims a response's error list to maxErrors.
-func capErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	resp := next(ctx)
-	if resp != nil && len(resp.Errors) > maxErrors {
-		resp.Errors = append(resp.Errors[:maxErrors:maxErrors], &gqlerror.Error{
-			Message:    fmt.Sprintf("%d more errors were left out", len(resp.Errors)-maxErrors),
-			Extensions: map[string]any{"code": CodeBadUserInput},
-		})
+// capErrors trims an error list to maxErrors: the transport applies it to
+// every answer, refused or executed.
+func capErrors(errs gqlerror.List) gqlerror.List {
+	if len(errs) <= maxErrors {
+		return errs
 	}
-	return resp
+	return append(errs[:maxErrors:maxErrors], &gqlerror.Error{
+		Message:    fmt.Sprintf("%d more errors were left out", len(errs)-maxErrors),
+		Extensions: map[string]any{"code": CodeBadUserInput},
+	})
 }

@@ -6,9 +6,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"servicesupport/auth"
 	"servicesupport/ent"
-	"servicesupport/ent/customerservicegroup"
 	"servicesupport/graph/model"
 )
 
@@ -71,36 +69,4 @@ func deleted(id int, err error) (*model.DeletePayload, error) {
 		payload.DeletedID = &id
 	}
 	return payload, nil
-}
-
-// nodeFor hides sellers and groups looked up by ID from anyone but their
-// seller and staff: the design lets others read a seller only through a
-// released product, and a group only as a released product's group.
-func (r *queryResolver) nodeFor(ctx context.Context, n ent.Noder) (ent.Noder, error) {
-	v := auth.FromContext(ctx)
-	if v.IsStaff() {
-		return n, nil
-	}
-	switch n := n.(type) {
-	case *ent.Seller:
-		if n != nil && !v.Owns(n.ID) {
-			return nil, nil
-		}
-	case *ent.CustomerServiceGroup:
-		if n == nil {
-			return n, nil
-		}
-		if !v.IsSeller() {
-			return nil, nil
-		}
-		// The node query selects only the requested columns, so ownership
-		// is checked in the database rather than on n.SellerID.
-		mine, err := r.client.CustomerServiceGroup.Query().
-			Where(customerservicegroup.ID(n.ID), customerservicegroup.SellerID(v.SellerID)).
-			Exist(ctx)
-		if err != nil || !mine {
-			return nil, err
-		}
-	}
-	return n, nil
 }

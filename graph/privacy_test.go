@@ -407,15 +407,18 @@ const nestedProductQuery = `query($id: ID!) { product(id: $id) { id status
 
 // TestPrivacyNestedEdges reads every nested edge from a released product
 // (and from the Seller and group nodes, the viewer, reviews and contacts):
-// a viewer who is not the owner sees only the public projection — name,
-// released products, groups selected by released products — and no
-// contacts, reviews, drafts or accountIDs.
+// a viewer who is not the owner sees only the public projection — the
+// seller's id and name (its lists empty), the product's own group, and
+// the groups' released products — and no contacts, reviews, drafts or
+// accountIDs.
 func TestPrivacyNestedEdges(t *testing.T) {
 	t.Parallel()
 	env, w := seedTenants(t)
 
+	// Others read a seller's id and name only: its other fields read as
+	// null, its lists as empty, even its released products and their group.
 	acmePublicSeller := `{"id":{OS},"name":"Acme Cloud","accountID":null,"businessContact":null,"preSalesInfo":null,
-		"customerServiceGroups":[{"id":{G}}],"products":{"totalCount":1,"edges":[{"node":{"id":{R}}}]},
+		"customerServiceGroups":[],"products":{"totalCount":0,"edges":[]},
 		"reviews":{"totalCount":0,"edges":[]}}`
 	acmePrivateSeller := `{"id":{OS},"name":"Acme Cloud","accountID":"acme","businessContact":{"id":{BC}},
 		"preSalesInfo":{"id":{PSC},"contactAddress":"1 Acme Road, Beijing"},
@@ -423,7 +426,7 @@ func TestPrivacyNestedEdges(t *testing.T) {
 		"products":{"totalCount":6,"edges":[{"node":{"id":{R}}},{"node":{"id":{D}}},{"node":{"id":{Rm}}},{"node":{"id":{H}}},{"node":{"id":{IR}}},{"node":{"id":{Rj}}}]},
 		"reviews":{"totalCount":7,"edges":[{"node":{"id":{PSRv}}},{"node":{"id":{RRv}}},{"node":{"id":{PRv}}},{"node":{"id":{BRv}}},{"node":{"id":{HRRv}}},{"node":{"id":{IRRv}}},{"node":{"id":{RjRv}}}]}}`
 	globexPublicSeller := `{"id":{XS},"name":"Globex Software","accountID":null,"businessContact":null,"preSalesInfo":null,
-		"customerServiceGroups":[{"id":{OG}}],"products":{"totalCount":1,"edges":[{"node":{"id":{OR}}}]},
+		"customerServiceGroups":[],"products":{"totalCount":0,"edges":[]},
 		"reviews":{"totalCount":0,"edges":[]}}`
 	globexPrivateSeller := `{"id":{XS},"name":"Globex Software","accountID":"globex","businessContact":null,
 		"preSalesInfo":{"id":{OPSC},"contactAddress":"9 Globex Street, Shanghai"},
@@ -587,7 +590,7 @@ func TestPrivacyNestedEdges(t *testing.T) {
 							"afterSalesGroup":{"id":%s,"products":{"totalCount":%d}}}}`, id, sellerProducts, group, groupProducts)
 					}
 					return fmt.Sprintf(`{"node":{"id":%s,"seller":{"id":{OS},"accountID":null,"preSalesInfo":null,"businessContact":null,
-						"reviews":{"totalCount":0},"products":{"totalCount":1},"customerServiceGroups":[{"id":{G}}]},
+						"reviews":{"totalCount":0},"products":{"totalCount":0},"customerServiceGroups":[]},
 						"afterSalesGroup":{"id":%s,"products":{"totalCount":%d}}}}`, id, group, groupProducts)
 				}
 				globex := func(id string) string {
@@ -597,7 +600,7 @@ func TestPrivacyNestedEdges(t *testing.T) {
 							"afterSalesGroup":{"id":{OG},"products":{"totalCount":2}}}}`, id)
 					}
 					return fmt.Sprintf(`{"node":{"id":%s,"seller":{"id":{XS},"accountID":null,"preSalesInfo":null,"businessContact":null,
-						"reviews":{"totalCount":0},"products":{"totalCount":1},"customerServiceGroups":[{"id":{OG}}]},
+						"reviews":{"totalCount":0},"products":{"totalCount":0},"customerServiceGroups":[]},
 						"afterSalesGroup":{"id":{OG},"products":{"totalCount":1}}}}`, id)
 				}
 				var edges []string

@@ -13,6 +13,7 @@ import (
 	"servicesupport/ent/event"
 	"servicesupport/ent/product"
 	"servicesupport/graph/model"
+	"servicesupport/policy"
 	"servicesupport/schedule"
 	"servicesupport/service"
 	"time"
@@ -176,8 +177,8 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 	if v.Subject != "" {
 		out.Subject = &v.Subject
 	}
-	if v.IsSeller() {
-		s, err := r.client.Seller.Get(ctx, v.SellerID)
+	if id, ok := policy.OwnSeller(v); ok {
+		s, err := r.client.Seller.Get(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -201,10 +202,8 @@ func (r *queryResolver) Product(ctx context.Context, id int) (*ent.Product, erro
 
 // AccountID is the resolver for the accountID field.
 func (r *sellerResolver) AccountID(ctx context.Context, obj *ent.Seller) (*string, error) {
-	if v := auth.FromContext(ctx); v.IsStaff() || v.Owns(obj.ID) {
-		return &obj.AccountID, nil
-	}
-	return nil, nil
+	// Only the seller itself and staff get here (policy/fields.go).
+	return &obj.AccountID, nil
 }
 
 // Events is the resolver for the events field.

@@ -25,7 +25,6 @@ import (
 	"github.com/coder/websocket"
 
 	"servicesupport/auth"
-	"servicesupport/database"
 	"servicesupport/database/dbtest"
 	"servicesupport/graph"
 )
@@ -333,12 +332,7 @@ func waitSubscribers(t testing.TB, h http.Handler, n int, d time.Duration) {
 // metrics).
 func secondInstance(t testing.TB, env *Env) *Env {
 	t.Helper()
-	db, err := database.Connect(env.URL, database.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := db.Client(nil)
-	t.Cleanup(func() { client.Close() })
+	db, client := reconnect(t, env)
 	f := StartFeed(t, env.URL, db) // stopped before the client closes
 	return env.Reconfigure(t, func(c *graph.HandlerConfig) {
 		c.Client = client

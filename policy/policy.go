@@ -1,7 +1,18 @@
-// Package policy declares who may read and change what, once, as ent privacy
-// policies: every path through the graph (node, nodes, edges, connections,
-// mutations) runs the same rules. Reads that a viewer may not make are
-// filtered away, so a hidden object reads as "not found".
+// Package policy is the one place that says who may read and change what.
+//
+//   - policy.go: which rows each viewer reads and writes, as ent privacy
+//     policies, so every path through the graph (node, nodes, edges,
+//     connections, mutations) runs the same rules; a row a viewer may not
+//     read is filtered away and reads as "not found".
+//   - fields.go: who reads each field of the GraphQL schema (a seller's
+//     private fields and lists, the root fields only some viewers run).
+//   - byid.go: the path rule of node and nodes (sellers and groups are read
+//     by others only through a released product).
+//   - operations.go: who runs each kind of operation (submissions,
+//     decisions, registering sellers, webhook endpoints).
+//
+// Nothing outside this package looks at a viewer's role to decide what it
+// may do: it asks one of these.
 package policy
 
 import (
@@ -12,7 +23,12 @@ import (
 	"entgo.io/ent/entql"
 
 	"servicesupport/auth"
+	gen "servicesupport/ent"
+	"servicesupport/ent/customerservicegroup"
 	"servicesupport/ent/privacy"
+	"servicesupport/ent/product"
+	"servicesupport/ent/review"
+	"servicesupport/ent/seller"
 )
 
 // System returns a context in which privacy rules allow everything. It is for
@@ -24,22 +40,29 @@ func System(ctx context.Context) context.Context {
 }
 
 // released matches products a customer may see.
-var released = entql.FieldEQ("status", "RELEASED")
+var released = product.StatusEQ(product.StatusReleased)
 
 // Seller: staff read all; others read their own seller and sellers with a
-// released product (whose private fields and edges are guarded elsewhere).
-// Only admins create sellers; updates happen as System side effects.
+// released product (whose private fields and lists only the seller itself
+// and staff read: see fields.go; by ID only those: see byid.go). Only
+// admins create sellers; updates happen as System side effects.
 func Seller() ent.Policy {
 	return privacy.Policy{
-		Query: readRules(func(v *auth.Viewer) entql.P {
-			return entql.Or(entql.FieldEQ("id", v.SellerID), entql.HasEdgeWith("products", released))
-		}),
+		Query: privacy.QueryPolicy{
+			privacy.SellerQueryRuleFunc(func(ctx context.Context, q *gen.SellerQuery) error {
+				v := auth.FromContext(ctx)
+				if !v.IsStaff() {
+					q.Where(seller.Or(seller.ID(v.SellerID), seller.HasProductsWith(released)))
+				}
+				return privacy.Allow
+			}),
+		},
 		Mutation: privacy.MutationPolicy{
 			privacy.OnMutationOperation(privacy.MutationRuleFunc(func(ctx context.Context, _ ent.Mutation) error {
-				if auth.FromContext(ctx).IsAdmin() {
-					return privacy.Allow
+				if MayCreateSeller(ctx) != nil {
+					return privacy.Denyf("only admins create sellers")
 				}
-				return privacy.Denyf("only admins create sellers")
+				return privacy.Allow
 			}), ent.OpCreate),
 			privacy.AlwaysDenyRule(),
 		},
@@ -50,18 +73,28 @@ func Seller() ent.Policy {
 // Revisions are created by their seller and never changed afterwards.
 func Contact() ent.Policy {
 	return privacy.Policy{
-		Query:    readRules(ownedBy),
+		Query:    ownRowsOrStaff(),
 		Mutation: privacy.MutationPolicy{ownerCreates(), privacy.AlwaysDenyRule()},
 	}
 }
 
 // CustomerServiceGroup: the owner and staff read it; others read only groups
-// that a released product selects. Only the owner changes it.
+// that a released product selects (and by ID not even those: see byid.go).
+// Only the owner changes it.
 func CustomerServiceGroup() ent.Policy {
 	return privacy.Policy{
-		Query: readRules(func(v *auth.Viewer) entql.P {
-			return entql.Or(ownedBy(v), entql.HasEdgeWith("products", released))
-		}),
+		Query: privacy.QueryPolicy{
+			privacy.CustomerServiceGroupQueryRuleFunc(func(ctx context.Context, q *gen.CustomerServiceGroupQuery) error {
+				v := auth.FromContext(ctx)
+				if !v.IsStaff() {
+					q.Where(customerservicegroup.Or(
+						customerservicegroup.SellerID(v.SellerID),
+						customerservicegroup.HasProductsWith(released),
+					))
+				}
+				return privacy.Allow
+			}),
+		},
 		Mutation: privacy.MutationPolicy{ownerCreates(), ownerChanges(), privacy.AlwaysDenyRule()},
 	}
 }
@@ -73,19 +106,18 @@ func CustomerServiceGroup() ent.Policy {
 func Product() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
-			privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+			privacy.ProductQueryRuleFunc(func(ctx context.Context, q *gen.ProductQuery) error {
 				v := auth.FromContext(ctx)
-				switch {
-				case v.IsStaff():
-					f.Where(entql.FieldNEQ("status", "REMOVED"))
-				default:
-					f.Where(entql.Or(ownedBy(v), released))
+				if v.IsStaff() {
+					q.Where(product.StatusNEQ(product.StatusRemoved))
+				} else {
+					q.Where(product.Or(product.SellerID(v.SellerID), released))
 				}
 				return privacy.Allow
 			}),
 		},
 		Mutation: privacy.MutationPolicy{
-			systemOnly(map[string]string{"status": "DRAFT", "released_at": ""}),
+			systemOnly(map[string]string{product.FieldStatus: product.StatusDraft.String(), product.FieldReleasedAt: ""}),
 			ownerCreates(), ownerChanges(), privacy.AlwaysDenyRule(),
 		},
 	}
@@ -95,9 +127,12 @@ func Product() ent.Policy {
 // own; staff decide any.
 func Review() ent.Policy {
 	return privacy.Policy{
-		Query: readRules(ownedBy),
+		Query: ownRowsOrStaff(),
 		Mutation: privacy.MutationPolicy{
-			systemOnly(map[string]string{"status": "PENDING", "decided_by": "", "decided_at": "", "comment": ""}),
+			systemOnly(map[string]string{
+				review.FieldStatus: review.StatusPending.String(), review.FieldDecidedBy: "",
+				review.FieldDecidedAt: "", review.FieldComment: "",
+			}),
 			ownerCreates(),
 			privacy.AlwaysDenyRule(),
 		},
@@ -131,23 +166,33 @@ func systemOnly(initial map[string]string) privacy.MutationRule {
 	})
 }
 
-// ownedBy matches rows of the viewer's seller; for a viewer without a seller
-// (SellerID 0) it matches nothing.
-func ownedBy(v *auth.Viewer) entql.P {
-	return entql.FieldEQ("seller_id", v.SellerID)
+// sellerFilter is the typed privacy filter (ent/entql.go) of every
+// seller-owned entity, for its queries and its mutations alike.
+type sellerFilter interface {
+	WhereSellerID(entql.IntP)
 }
 
-// readRules lets staff read everything and narrows everyone else's reads to
-// what visible(viewer) matches.
-func readRules(visible func(*auth.Viewer) entql.P) privacy.QueryPolicy {
+// onlyOwn narrows f to the rows of the viewer's seller; for a viewer
+// without a seller (SellerID 0) it matches nothing.
+func onlyOwn(f privacy.Filter, v *auth.Viewer) error {
+	owned, ok := f.(sellerFilter)
+	if !ok {
+		return privacy.Denyf("%T is not owned by a seller", f)
+	}
+	owned.WhereSellerID(entql.IntEQ(v.SellerID))
+	return privacy.Allow
+}
+
+// ownRowsOrStaff lets staff read every row of a seller-owned entity and
+// everyone else only the rows of its own seller.
+func ownRowsOrStaff() privacy.QueryPolicy {
 	return privacy.QueryPolicy{
 		privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
 			v := auth.FromContext(ctx)
 			if v.IsStaff() {
 				return privacy.Allow
 			}
-			f.Where(visible(v))
-			return privacy.Allow
+			return onlyOwn(f, v)
 		}),
 	}
 }
@@ -177,17 +222,17 @@ func ownerChanges() privacy.MutationRule {
 		if !v.IsSeller() {
 			return privacy.Denyf("only the owning seller may change this")
 		}
-		f.Where(ownedBy(v))
-		return privacy.Allow
+		return onlyOwn(f, v)
 	}), ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne)
 }
 
 // Event: staff read every event, a seller its own seller's, nobody else
-// any (the events connection refuses anonymous viewers outright). Events
-// are written only by the service, as System, and never changed.
+// any (the events connection refuses anonymous viewers outright: see
+// fields.go). Events are written only by the service, as System, and never
+// changed.
 func Event() ent.Policy {
 	return privacy.Policy{
-		Query:    readRules(ownedBy),
+		Query:    ownRowsOrStaff(),
 		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
 	}
 }
@@ -197,7 +242,7 @@ func Event() ent.Policy {
 // seller); the owner or an admin deletes one. Nothing else changes it.
 func WebhookEndpoint() ent.Policy {
 	return privacy.Policy{
-		Query: readRules(ownedBy),
+		Query: ownRowsOrStaff(),
 		Mutation: privacy.MutationPolicy{
 			privacy.OnMutationOperation(privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
 				v := auth.FromContext(ctx)
@@ -216,8 +261,7 @@ func WebhookEndpoint() ent.Policy {
 				case v.IsAdmin():
 					return privacy.Allow
 				case v.IsSeller():
-					f.Where(ownedBy(v))
-					return privacy.Allow
+					return onlyOwn(f, v)
 				}
 				return privacy.Denyf("only the owning seller or an admin may delete an endpoint")
 			}), ent.OpDelete|ent.OpDeleteOne),
@@ -231,7 +275,32 @@ func WebhookEndpoint() ent.Policy {
 // service and the delivery workers, as System.
 func WebhookDelivery() ent.Policy {
 	return privacy.Policy{
-		Query:    readRules(ownedBy),
+		Query:    ownRowsOrStaff(),
+		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
+	}
+}
+
+// PersistedQuery: no viewer reads or writes the documents of automatic
+// persisted queries; the GraphQL layer does, as System, for the APQ
+// protocol.
+func PersistedQuery() ent.Policy {
+	return nobody()
+}
+
+// nobody is the policy of rows that belong to the server, not to a viewer.
+func nobody() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{privacy.AlwaysDenyRule()},
+		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
+	}
+}
+
+// IdempotencyKey: the kept answers to retried requests belong to the HTTP
+// edge alone. No viewer reads or writes them, whatever its role; package
+// idempotency does, as System, for the Idempotency-Key protocol.
+func IdempotencyKey() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{privacy.AlwaysDenyRule()},
 		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
 	}
 }

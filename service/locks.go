@@ -53,7 +53,7 @@ func lockSeller(ctx context.Context, tx *ent.Client, sellerID int) error {
 		return fmt.Errorf("locking seller: %w", err)
 	}
 	if len(ids) == 0 {
-		return forbidden("the seller does not exist")
+		return policy.Forbidden("the seller does not exist")
 	}
 	return nil
 }

@@ -33,7 +33,7 @@ type ProductUpdate struct {
 
 // CreateProduct creates a DRAFT product for the viewer's seller.
 func (s *Service) CreateProduct(ctx context.Context, in ProductInput) (*ent.Product, error) {
-	v, err := sellerViewer(ctx)
+	v, err := policy.ActingSeller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (s *Service) CreateProduct(ctx context.Context, in ProductInput) (*ent.Prod
 // group must then meet the service policy, as the page shows it); nothing in
 // IN_REVIEW and REMOVED.
 func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductUpdate) (*ent.Product, error) {
-	v, err := sellerViewer(ctx)
+	v, err := policy.ActingSeller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductUpdate) (
 // review once its preconditions hold: a selected group that meets the
 // service policy and an approved pre-sales contact.
 func (s *Service) SubmitProductRelease(ctx context.Context, id int) (*ent.Review, error) {
-	v, err := sellerViewer(ctx)
+	v, err := policy.ActingSeller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +236,7 @@ func (s *Service) ShowProduct(ctx context.Context, id int) (*ent.Product, error)
 // changeStatus moves one of the viewer's products from one status to
 // another, recording it as an event of type typ.
 func (s *Service) changeStatus(ctx context.Context, id int, from, to product.Status, typ event.Type) (*ent.Product, error) {
-	v, err := sellerViewer(ctx)
+	v, err := policy.ActingSeller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +280,7 @@ func moveProduct(sys context.Context, tx *ent.Client, id int, from, to product.S
 // RemoveProduct removes a product for good; its pending release review is
 // withdrawn.
 func (s *Service) RemoveProduct(ctx context.Context, id int) (*ent.Product, error) {
-	v, err := sellerViewer(ctx)
+	v, err := policy.ActingSeller(ctx)
 	if err != nil {
 		return nil, err
 	}

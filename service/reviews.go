@@ -19,7 +19,7 @@ import (
 // seller's live one of its kind; a product becomes RELEASED. arrived is
 // when the request arrived (see decide).
 func (s *Service) ApproveReview(ctx context.Context, id int, comment *string, arrived time.Time) (*ent.Review, error) {
-	v, err := staffViewer(ctx)
+	v, err := policy.Deciding(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (s *Service) ApproveReview(ctx context.Context, id int, comment *string, ar
 // RejectReview rejects a pending review with a reason; the live version
 // stays, and a product becomes REJECTED (editable, can be resubmitted).
 func (s *Service) RejectReview(ctx context.Context, id int, reason string, arrived time.Time) (*ent.Review, error) {
-	v, err := staffViewer(ctx)
+	v, err := policy.Deciding(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (s *Service) RejectReview(ctx context.Context, id int, reason string, arriv
 // WithdrawReview withdraws the viewer's own pending review; a product goes
 // back to DRAFT.
 func (s *Service) WithdrawReview(ctx context.Context, id int, arrived time.Time) (*ent.Review, error) {
-	v, err := sellerViewer(ctx)
+	v, err := policy.ActingSeller(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -3,10 +3,10 @@ package service
 import (
 	"context"
 
-	"servicesupport/auth"
 	"servicesupport/ent"
 	"servicesupport/ent/event"
 	"servicesupport/ent/seller"
+	"servicesupport/policy"
 	"servicesupport/usererror"
 	"servicesupport/validate"
 )
@@ -22,8 +22,8 @@ type SellerInput struct {
 
 // CreateSeller registers a seller; admins only.
 func (s *Service) CreateSeller(ctx context.Context, in SellerInput) (*ent.Seller, error) {
-	if !auth.FromContext(ctx).IsAdmin() {
-		return nil, forbidden("only admins register sellers")
+	if err := policy.MayCreateSeller(ctx); err != nil {
+		return nil, err
 	}
 	var f validate.Form
 	accountID := f.Text(field("input", "accountID"), in.AccountID, maxAccountID, true)

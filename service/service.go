@@ -1,8 +1,9 @@
 // Package service holds the business operations behind the GraphQL
 // mutations: input validation, the review workflow, the product lifecycle
 // and the group limit. Each operation runs in one transaction, so a failed
-// operation leaves nothing behind; ent privacy policies stay in force
-// underneath as the single declaration of who may touch what.
+// operation leaves nothing behind. Who may run an operation is package
+// policy's answer, asked first; policy's ent privacy policies stay in force
+// underneath for every row the operation touches.
 package service
 
 import (
@@ -13,15 +14,17 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"servicesupport/auth"
 	"servicesupport/ent"
 	"servicesupport/feed"
+	"servicesupport/policy"
 	"servicesupport/usererror"
 )
 
 // ErrForbidden is returned when the viewer's role may not run an operation
-// at all (as opposed to an ID it cannot see, which is a NOT_FOUND user error).
-var ErrForbidden = errors.New("forbidden")
+// at all (as opposed to an ID it cannot see, which is a NOT_FOUND user
+// error). It is policy's: package policy decides who runs what, and the
+// service asks it before each operation.
+var ErrForbidden = policy.ErrForbidden
 
 // Service runs business operations against the database.
 type Service struct {
@@ -119,27 +122,6 @@ func (s *Service) tryTx(ctx context.Context, fn func(ctx context.Context, tx *en
 		return fmt.Errorf("committing: %w", err)
 	}
 	return nil
-}
-
-// forbidden wraps ErrForbidden with the reason.
-func forbidden(reason string) error { return fmt.Errorf("%w: %s", ErrForbidden, reason) }
-
-// sellerViewer returns the viewer when it acts for a registered seller.
-func sellerViewer(ctx context.Context) (*auth.Viewer, error) {
-	v := auth.FromContext(ctx)
-	if !v.IsSeller() {
-		return nil, forbidden("only a registered seller may do this")
-	}
-	return v, nil
-}
-
-// staffViewer returns the viewer when it is a reviewer or an admin.
-func staffViewer(ctx context.Context) (*auth.Viewer, error) {
-	v := auth.FromContext(ctx)
-	if !v.IsStaff() {
-		return nil, forbidden("only reviewers and admins may do this")
-	}
-	return v, nil
 }
 
 // field builds a user error's field path.

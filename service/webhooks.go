@@ -4,10 +4,10 @@ import (
 	"context"
 	"slices"
 
-	"servicesupport/auth"
 	"servicesupport/ent"
 	"servicesupport/ent/event"
 	"servicesupport/ent/webhookendpoint"
+	"servicesupport/policy"
 	"servicesupport/usererror"
 	"servicesupport/webhook"
 )
@@ -26,9 +26,9 @@ type WebhookEndpointInput struct {
 // receives its own seller's events, an admin's every event. It returns the
 // endpoint and its signing secret, which is never shown again.
 func (s *Service) CreateWebhookEndpoint(ctx context.Context, in WebhookEndpointInput) (*ent.WebhookEndpoint, string, error) {
-	v := auth.FromContext(ctx)
-	if !v.IsSeller() && !v.IsAdmin() {
-		return nil, "", forbidden("only sellers and admins register webhook endpoints")
+	v, err := policy.ManagingWebhooks(ctx)
+	if err != nil {
+		return nil, "", err
 	}
 	if err := webhook.CheckURL(ctx, in.URL, s.opts.WebhookAllowInsecure, s.opts.Resolver); err != nil {
 		return nil, "", usererror.New(usererror.Invalid, field("input", "url"), "%s", err.Error())
@@ -49,20 +49,20 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, in WebhookEndpointI
 	var created *ent.WebhookEndpoint
 	err = s.inTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		create := tx.WebhookEndpoint.Create().SetURL(in.URL).SetEventTypes(types).SetSecret(secret)
-		if v.IsSeller() {
+		if sellerID, ok := policy.OwnSeller(v); ok {
 			// Under the seller's lock, two registrations cannot both count
 			// nine.
-			if err := lockSeller(ctx, tx, v.SellerID); err != nil {
+			if err := lockSeller(ctx, tx, sellerID); err != nil {
 				return err
 			}
-			n, err := tx.WebhookEndpoint.Query().Where(webhookendpoint.SellerID(v.SellerID)).Count(ctx)
+			n, err := tx.WebhookEndpoint.Query().Where(webhookendpoint.SellerID(sellerID)).Count(ctx)
 			if err != nil {
 				return err
 			}
 			if n >= MaxWebhookEndpoints {
 				return usererror.New(usererror.LimitExceeded, nil, "a seller has at most %d webhook endpoints", MaxWebhookEndpoints)
 			}
-			create.SetSellerID(v.SellerID)
+			create.SetSellerID(sellerID)
 		}
 		created, err = create.Save(ctx)
 		return err
@@ -78,13 +78,13 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, in WebhookEndpointI
 // admin: any endpoint) with its delivery log; nothing more is delivered
 // to it.
 func (s *Service) DeleteWebhookEndpoint(ctx context.Context, id int) error {
-	v := auth.FromContext(ctx)
-	if !v.IsSeller() && !v.IsAdmin() {
-		return forbidden("only sellers and admins delete webhook endpoints")
+	v, err := policy.ManagingWebhooks(ctx)
+	if err != nil {
+		return err
 	}
 	return s.inTx(ctx, func(ctx context.Context, tx *ent.Client) error {
-		if v.IsSeller() {
-			if err := lockSeller(ctx, tx, v.SellerID); err != nil {
+		if sellerID, ok := policy.OwnSeller(v); ok {
+			if err := lockSeller(ctx, tx, sellerID); err != nil {
 				return err
 			}
 		}

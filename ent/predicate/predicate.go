@@ -15,6 +15,9 @@ type CustomerServiceGroup func(*sql.Selector)
 // Event is the predicate function for event builders.
 type Event func(*sql.Selector)
 
+// IdempotencyKey is the predicate function for idempotencykey builders.
+type IdempotencyKey func(*sql.Selector)
+
 // PersistedQuery is the predicate function for persistedquery builders.
 type PersistedQuery func(*sql.Selector)
 

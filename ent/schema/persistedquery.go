@@ -6,7 +6,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 
-	"servicesupport/ent/privacy"
+	"servicesupport/policy"
 )
 
 // PersistedQuery is a GraphQL document registered by automatic persisted
@@ -42,11 +42,7 @@ func (PersistedQuery) Annotations() []schema.Annotation {
 	}
 }
 
-// Policy of the PersistedQuery: no viewer reads or writes it; the GraphQL
-// layer does, as the system, for the APQ protocol.
+// Policy of the PersistedQuery: see package policy.
 func (PersistedQuery) Policy() ent.Policy {
-	return privacy.Policy{
-		Query:    privacy.QueryPolicy{privacy.AlwaysDenyRule()},
-		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
-	}
+	return policy.PersistedQuery()
 }

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/mixin"
 )
 
 // Seller is a company selling on the marketplace; it owns everything else.
@@ -16,18 +17,22 @@ type Seller struct {
 	ent.Schema
 }
 
-// Mixin of the Seller: no update time, which anyone who may read a seller's
-// name could otherwise read (it moves when a contact revision is approved).
+// Mixin of the Seller: no update time (it moves when a contact revision is
+// approved, which is nobody else's business). The creation time is left out
+// of the generated GraphQL type: schema.graphql declares it nullable, as it
+// reads as null for anyone but the seller itself and staff
+// (policy/fields.go).
 func (Seller) Mixin() []ent.Mixin {
-	return []ent.Mixin{CreateTime{}}
+	return []ent.Mixin{mixin.AnnotateFields(CreateTime{}, entgql.Skip(entgql.SkipType))}
 }
 
 // Fields of the Seller.
 func (Seller) Fields() []ent.Field {
 	return []ent.Field{
-		// Exposed by a hand-written resolver (schema.graphql) that hides it from
-		// anyone but the seller itself and the operations team, and kept out of
-		// where-filters so that it cannot be probed.
+		// Exposed by a hand-written field (schema.graphql) that reads as null
+		// for anyone but the seller itself and the operations team
+		// (policy/fields.go), and kept out of where-filters so that it cannot
+		// be probed.
 		field.String("account_id").
 			NotEmpty().
 			Unique().

@@ -1,0 +1,443 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"servicesupport/auth"
+	"servicesupport/telemetry"
+)
+
+// The media types of GraphQL over HTTP.
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// drainBytes bounds how much of a body over MaxBodyBytes is read and
+// discarded before its 413 is written: a client that streams its body
+// without waiting for 100-continue then reads the answer, instead of a
+// reset connection (the kernel resets a socket closed with unread data).
+const drainBytes = 16 << 20
+
+// httpTransport is the one place where GraphQL over HTTP is decided, for
+// GET and POST: methods, media types, the body cap, batching, the viewer,
+// status codes, deadlines, cost and throttling, idempotency keys and cache
+// headers. It answers with its own bytes: nothing rewrites gqlgen's output
+// afterwards.
+//
+// Its order is the order of the checks below: a request refused at one
+// step runs nothing after it, and no request runs SQL before it is a
+// valid, affordable operation (the seller of a token is looked up last,
+// right before execution).
+type httpTransport struct {
+	secret  []byte
+	sellers auth.SellerResolver
+	timeout time.Duration
+	maxBody int64
+	edge    *edge
+	log     *slog.Logger
+}
+
+var _ graphql.Transport = (*httpTransport)(nil)
+
+// Supports implements graphql.Transport: every request but a WebSocket
+// upgrade, so that a wrong method or media type gets this transport's
+// answer rather than gqlgen's generic one.
+func (t *httpTransport) Supports(r *http.Request) bool { return !isWebsocket(r) }
+
+// exchange is one request and its answer in the making.
+type exchange struct {
+	w     http.ResponseWriter
+	r     *http.Request
+	edge  *edge
+	media string
+	// viewer is the request's viewer, once its token was read.
+	viewer *auth.Viewer
+	// cost is what the answer's extensions.cost reports; a request
+	// refused before it was priced cost nothing.
+	cost *costReport
+}
+
+// Do implements graphql.Transport.
+func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	// The arrival is noted first: the review resolvers compare it with
+	// decision times (see arrival).
+	start := graphql.Now()
+	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), arrivalKey{}, start), t.timeout)
+	defer cancel()
+	x := &exchange{w: w, r: r, edge: t.edge, media: mediaJSON}
+	w.Header().Set("Cache-Control", "no-store")
+
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
+		x.refuse(http.StatusMethodNotAllowed, CodeBadRequest, "use GET for queries or POST for any operation")
+		return
+	}
+	media, ok := negotiate(r.Header.Values("Accept"))
+	if !ok {
+		x.refuse(http.StatusNotAcceptable, CodeBadRequest, "this server answers application/graphql-response+json or application/json")
+		return
+	}
+	x.media = media
+
+	viewer, err := auth.Authenticate(ctx, t.secret, r.Header)
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		x.refuse(http.StatusUnauthorized, CodeUnauthenticated, err.Error())
+		return
+	}
+	x.viewer = viewer
+	ctx = auth.NewContext(ctx, viewer)
+
+	var params *graphql.RawParams
+	var body []byte
+	if r.Method == http.MethodGet {
+		params, err = getParams(r.URL.RawQuery)
+	} else {
+		body, params, err = t.postParams(x)
+	}
+	if err != nil {
+		var refusal *requestError
+		if errors.As(err, &refusal) {
+			x.refuse(refusal.status, CodeBadRequest, refusal.message)
+		}
+		return
+	}
+	params.Headers = r.Header
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+
+	rc, errs := exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		x.writeErrors(x.errorStatus(errs), errs)
+		return
+	}
+	if r.Method == http.MethodGet && rc.Operation.Operation == ast.Mutation {
+		w.Header().Set("Allow", "POST")
+		x.refuse(http.StatusMethodNotAllowed, CodeBadRequest, "GET runs queries only: send mutations with POST")
+		return
+	}
+	ctx = graphql.WithOperationContext(ctx, rc)
+
+	// Fair use: the operation's requested cost is taken from the viewer's
+	// bucket before anything runs.
+	charge, ok := t.edge.charge(ctx, r, viewer)
+	x.cost = charge.report()
+	if !ok {
+		w.Header().Set("Retry-After", charge.retryAfter())
+		x.refuse(http.StatusTooManyRequests, CodeThrottled, charge.refusal())
+		return
+	}
+
+	claim, replay, stop := t.edge.claimKey(ctx, x, viewer, rc, body)
+	if stop {
+		return
+	}
+	if replay != nil {
+		charge.settle(0)
+		x.cost = charge.report()
+		x.replay(replay)
+		return
+	}
+
+	if err := auth.ResolveSeller(ctx, viewer, t.sellers); err != nil {
+		claim.release(ctx)
+		t.log.ErrorContext(ctx, "resolving a token's seller", "err", err)
+		x.refuse(http.StatusServiceUnavailable, CodeUnavailable, "the database did not answer; try again")
+		return
+	}
+
+	ctx = withFieldCount(ctx)
+	responses, ctx := exec.DispatchOperation(ctx, rc)
+	resp := responses(ctx)
+	if resp == nil {
+		// The deadline passed before the operation ran (gqlgen then
+		// answers nothing): nothing changed, and a retry may run it.
+		claim.release(ctx)
+		telemetry.FromContext(ctx).SetOutcome(telemetry.OutcomeTimeout)
+		x.refuse(http.StatusServiceUnavailable, CodeTimeout, timeoutMessage)
+		return
+	}
+	charge.settle(fieldCount(ctx))
+	x.cost = charge.report()
+
+	status := http.StatusOK
+	if resp.Data == nil && len(resp.Errors) > 0 {
+		// Refused by an operation middleware before execution.
+		status = x.errorStatus(resp.Errors)
+	}
+	if status == http.StatusOK && cacheable(r, resp) {
+		w.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", anonymousCacheSeconds))
+		w.Header().Add("Vary", "Authorization")
+	}
+	out := x.encode(resp)
+	claim.finish(ctx, status, x.contentType(), out)
+	x.write(status, out)
+}
+
+// requestError is a request that is not a GraphQL request.
+type requestError struct {
+	status  int
+	message string
+}
+
+// Error implements error.
+func (e *requestError) Error() string { return e.message }
+
+// badRequest refuses a malformed request with 400.
+func badRequest(message string) error {
+	return &requestError{status: http.StatusBadRequest, message: message}
+}
+
+// postParams reads and decodes a POST body, once.
+func (t *httpTransport) postParams(x *exchange) ([]byte, *graphql.RawParams, error) {
+	r := x.r
+	mediaType, mediaParams, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch {
+	case err != nil || mediaType != mediaJSON:
+		return nil, nil, &requestError{http.StatusUnsupportedMediaType, "the request body must be application/json"}
+	case mediaParams["charset"] != "" && !strings.EqualFold(mediaParams["charset"], "utf-8"):
+		return nil, nil, &requestError{http.StatusUnsupportedMediaType, "the request body must be encoded as utf-8"}
+	}
+	if r.ContentLength > t.maxBody && r.Header.Get("Expect") != "" {
+		// The client waits for 100-continue before it sends the body: it
+		// never gets it, and reads the 413 at once.
+		return nil, nil, t.tooLarge()
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, t.maxBody+1))
+	switch {
+	case err != nil:
+		return nil, nil, badRequest("the request body could not be read")
+	case int64(len(body)) > t.maxBody:
+		// What the client still sends is read and dropped first (up to
+		// drainBytes): a client that streams its body without waiting for
+		// 100-continue then reads the answer, where closing at once would
+		// reset its connection. Past that bound the connection is closed.
+		if n, _ := io.CopyN(io.Discard, r.Body, drainBytes); n == drainBytes {
+			x.w.Header().Set("Connection", "close")
+		}
+		return nil, nil, t.tooLarge()
+	}
+	params, err := decodePOST(body)
+	return body, params, err
+}
+
+// tooLarge is the refusal of a body over the cap.
+func (t *httpTransport) tooLarge() error {
+	return &requestError{http.StatusRequestEntityTooLarge, "the request body exceeds " + strconv.FormatInt(t.maxBody, 10) + " bytes"}
+}
+
+// postBody is the shape of a GraphQL POST body.
+type postBody struct {
+	Query         *string         `json:"query"`
+	OperationName *string         `json:"operationName"`
+	Variables     json.RawMessage `json:"variables"`
+	Extensions    json.RawMessage `json:"extensions"`
+}
+
+// decodePOST decodes a POST body: one JSON object with a string query (or
+// a persisted query's hash), and optional operationName, variables and
+// extensions.
+func decodePOST(body []byte) (*graphql.RawParams, error) {
+	if !utf8.Valid(body) {
+		return nil, badRequest("the request body is not valid UTF-8")
+	}
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '[' {
+		return nil, badRequest("batched operations are not supported: send one operation per request")
+	}
+	var req postBody
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&req); err != nil || dec.More() {
+		return nil, badRequest("the request body must be a JSON object with a string query, and optional operationName, variables and extensions objects")
+	}
+	params := &graphql.RawParams{}
+	if req.Query != nil {
+		params.Query = *req.Query
+	}
+	if req.OperationName != nil {
+		params.OperationName = *req.OperationName
+	}
+	var err error
+	if params.Variables, err = jsonObject("variables", req.Variables); err != nil {
+		return nil, err
+	}
+	if params.Extensions, err = jsonObject("extensions", req.Extensions); err != nil {
+		return nil, err
+	}
+	if req.Query == nil && params.Extensions["persistedQuery"] == nil {
+		return nil, badRequest("the request has no query")
+	}
+	return params, nil
+}
+
+// getParams reads the parameters of a GET request from its URL.
+func getParams(rawQuery string) (*graphql.RawParams, error) {
+	values, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return nil, badRequest("the URL query string is malformed")
+	}
+	for name, vs := range values {
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return nil, badRequest("the URL parameter " + strconv.Quote(name) + " is not valid UTF-8")
+			}
+		}
+	}
+	params := &graphql.RawParams{
+		Query:         values.Get("query"),
+		OperationName: values.Get("operationName"),
+	}
+	if params.Variables, err = jsonObject("variables", json.RawMessage(values.Get("variables"))); err != nil {
+		return nil, err
+	}
+	if params.Extensions, err = jsonObject("extensions", json.RawMessage(values.Get("extensions"))); err != nil {
+		return nil, err
+	}
+	if !values.Has("query") && params.Extensions["persistedQuery"] == nil {
+		return nil, badRequest("the request has no query")
+	}
+	return params, nil
+}
+
+// jsonObject decodes an optional JSON object parameter (absent or null:
+// none), with numbers kept exact as gqlgen expects.
+func jsonObject(name string, raw json.RawMessage) (map[string]any, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var obj map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&obj); err != nil || obj == nil || dec.More() {
+		return nil, badRequest(strconv.Quote(name) + " must be a JSON object")
+	}
+	return obj, nil
+}
+
+// negotiate picks the answer's media type from the Accept header: the
+// GraphQL response type when the client accepts it, else
+// application/json (also for no header, and for */*), as GraphQL over
+// HTTP asks; false when the client accepts neither.
+func negotiate(accept []string) (string, bool) {
+	if len(accept) == 0 {
+		return mediaJSON, true
+	}
+	best, bestQ := "", 0.0
+	for _, line := range accept {
+		for _, item := range strings.Split(line, ",") {
+			mediaType, params, err := mime.ParseMediaType(strings.TrimSpace(item))
+			if err != nil {
+				continue
+			}
+			q := 1.0
+			if s, ok := params["q"]; ok {
+				if q, err = strconv.ParseFloat(s, 64); err != nil {
+					continue
+				}
+			}
+			if c, ok := params["charset"]; ok && !strings.EqualFold(c, "utf-8") {
+				continue
+			}
+			var candidate string
+			switch mediaType {
+			case mediaGraphQLResponse:
+				candidate = mediaGraphQLResponse
+			case mediaJSON, "application/*", "*/*":
+				candidate = mediaJSON
+			default:
+				continue
+			}
+			if q > bestQ || (q == bestQ && q > 0 && candidate == mediaGraphQLResponse) {
+				best, bestQ = candidate, q
+			}
+		}
+	}
+	return best, bestQ > 0
+}
+
+// errorStatus is the status of an answer refused before execution: with
+// application/graphql-response+json a request error (parse, validation,
+// variables, a limit) is a 4xx; with application/json it is 200, as
+// GraphQL over HTTP asks of that media type.
+func (x *exchange) errorStatus(errs gqlerror.List) int {
+	if x.media == mediaJSON {
+		return http.StatusOK
+	}
+	if errcode.GetErrorKind(errs) == errcode.KindProtocol {
+		return http.StatusBadRequest
+	}
+	return http.StatusOK
+}
+
+// contentType is the answer's Content-Type.
+func (x *exchange) contentType() string { return x.media + "; charset=utf-8" }
+
+// answer is the JSON of one GraphQL answer: data is left out of an answer
+// refused before execution.
+type answer struct {
+	Errors     gqlerror.List   `json:"errors,omitempty"`
+	Data       json.RawMessage `json:"data,omitempty"`
+	Extensions map[string]any  `json:"extensions,omitempty"`
+}
+
+// encode marshals a response with the exchange's cost.
+func (x *exchange) encode(resp *graphql.Response) []byte {
+	out := answer{Errors: capErrors(resp.Errors), Data: resp.Data, Extensions: resp.Extensions}
+	if x.cost == nil {
+		x.cost = x.edge.unpriced(x.r, x.viewer)
+	}
+	if out.Extensions == nil {
+		out.Extensions = map[string]any{}
+	}
+	out.Extensions["cost"] = x.cost
+	b, err := json.Marshal(out)
+	if err != nil {
+		// Only a value that cannot be JSON could get here: a bug.
+		slog.ErrorContext(x.r.Context(), "encoding an answer", "err", err)
+		b, _ = json.Marshal(answer{Errors: gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": CodeInternal}}}})
+	}
+	return append(b, '\n')
+}
+
+// writeErrors answers errors without data.
+func (x *exchange) writeErrors(status int, errs gqlerror.List) {
+	x.write(status, x.encode(&graphql.Response{Errors: errs}))
+}
+
+// refuse answers one error with a code and no data.
+func (x *exchange) refuse(status int, code, message string) {
+	x.writeErrors(status, gqlerror.List{{Message: message, Extensions: map[string]any{"code": code}}})
+}
+
+// write sends an answer.
+func (x *exchange) write(status int, body []byte) {
+	h := x.w.Header()
+	h.Set("Content-Type", x.contentType())
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	x.w.WriteHeader(status)
+	_, _ = x.w.Write(body)
+}
+
+// cacheable reports whether a CDN may keep an answer for a short time: an
+// anonymous GET query that succeeded.
+func cacheable(r *http.Request, resp *graphql.Response) bool {
+	return r.Method == http.MethodGet && r.Header.Get("Authorization") == "" && len(resp.Errors) == 0
+}
