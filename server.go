@@ -288,8 +288,10 @@ func serve(s settings) error {
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		// A request may run for the request timeout; its answer must still
+		// be written.
+		WriteTimeout: max(30*time.Second, s.requestTimeout+5*time.Second),
+		IdleTimeout:  2 * time.Minute,
 	}
 	// Shutdown does not wait for WebSocket connections: they are told to
 	// end when it starts.

@@ -36,10 +36,21 @@ type edge struct {
 // bucketKey is whose bucket a request draws on: its token's subject, or
 // for an anonymous viewer (or a refused token) its client address.
 func (e *edge) bucketKey(r *http.Request, v *auth.Viewer) string {
+	return viewerKey(v, e.addressKey(r))
+}
+
+// addressKey is the bucket key of a request's client address, behind the
+// trusted proxies.
+func (e *edge) addressKey(r *http.Request) string {
+	return "addr:" + throttle.AddressKey(throttle.ClientAddress(r, e.proxies))
+}
+
+// viewerKey is a signed-in viewer's bucket key, else address.
+func viewerKey(v *auth.Viewer, address string) string {
 	if v != nil && v.Subject != "" {
 		return "sub:" + v.Subject
 	}
-	return "addr:" + throttle.AddressKey(throttle.ClientAddress(r, e.proxies))
+	return address
 }
 
 // costReport is extensions.cost, in Shopify's shape: what the operation
@@ -68,23 +79,59 @@ type charge struct {
 	wait      time.Duration
 }
 
-// charge takes the operation's requested cost (gqlgen's complexity, as
-// the cost rule prices it) from the viewer's bucket; false when the
-// bucket does not hold that much, and then nothing is taken.
-func (e *edge) charge(ctx context.Context, r *http.Request, v *auth.Viewer) (*charge, bool) {
-	c := &charge{buckets: e.buckets, key: e.bucketKey(r, v)}
-	if stats := extension.GetComplexityStats(ctx); stats != nil {
-		c.requested = stats.Complexity
-	}
+// admit takes the one point every GraphQL request costs before it is
+// parsed, from the bucket of key: a viewer whose bucket is empty is
+// refused before its document costs any work (parsing, validation, the
+// lookup of a persisted query), and a request refused by validation still
+// costs that point. False when the bucket holds less than one.
+func (e *edge) admit(key string) (*charge, bool) {
+	c := &charge{buckets: e.buckets, key: key, requested: 1}
 	var ok bool
-	c.status, c.wait, ok = e.buckets.Take(c.key, c.requested)
+	c.status, c.wait, ok = e.buckets.Take(key, 1)
+	if !ok {
+		c.requested = 0
+	}
 	return c, ok
 }
 
-// settle gives back what the operation did not use of its requested cost.
+// price takes the rest of the operation's requested cost (gqlgen's
+// complexity as the cost rule prices it, at least 1) once it validated;
+// false when the bucket does not hold it, and then the request costs
+// nothing at all: the admission point is given back, and the wait is
+// until the bucket holds the whole cost.
+func (c *charge) price(ctx context.Context) bool {
+	requested := 1
+	if stats := extension.GetComplexityStats(ctx); stats != nil {
+		requested = max(1, stats.Complexity)
+	}
+	c.requested = requested
+	if requested == 1 {
+		return true
+	}
+	var ok bool
+	c.status, c.wait, ok = c.buckets.Take(c.key, requested-1)
+	if !ok {
+		c.buckets.Refund(c.key, 1)
+		c.status, c.wait, _ = c.buckets.Take(c.key, requested) // takes nothing: only the wait
+	}
+	return ok
+}
+
+// charge admits an operation that has validated already (over WebSocket)
+// and prices it.
+func (e *edge) charge(ctx context.Context, key string) (*charge, bool) {
+	c, ok := e.admit(key)
+	return c, ok && c.price(ctx)
+}
+
+// settle gives back what the operation did not use of its requested cost
+// (it costs at least 1), once; an operation that did not run settles 0.
 func (c *charge) settle(actual int) {
+	if c.actual != nil {
+		return
+	}
 	c.actual = &actual
-	if unused := c.requested - actual; unused > 0 {
+	if unused := c.requested - max(actual, 1); unused > 0 {
 		c.status = c.buckets.Refund(c.key, unused)
 	}
 }
@@ -99,8 +146,8 @@ func (c *charge) retryAfter() string { return throttle.RetryAfterSeconds(c.wait)
 
 // refusal explains a refused charge.
 func (c *charge) refusal() string {
-	return fmt.Sprintf("throttled: the operation costs %d points and %d are available; %d are restored each second",
-		c.requested, c.status.CurrentlyAvailable, c.status.RestoreRate)
+	return fmt.Sprintf("throttled: the operation costs %d points and %d are available; %d are restored each second (retry after %s s)",
+		c.requested, c.status.CurrentlyAvailable, c.status.RestoreRate, c.retryAfter())
 }
 
 // keyClaim is a request's hold on its Idempotency-Key; a nil claim (no
@@ -126,41 +173,50 @@ var answerNotKept = idempotency.Answer{
 // claimKey takes the request's Idempotency-Key, if it has one and is a
 // signed-in viewer's POST mutation (a key means nothing to a query, and
 // anonymous viewers share no subject to keep answers under). It returns
-// the claim to finish or release, or the kept answer to replay; stop is
-// true when it answered the request itself: a malformed key (400), a key
-// whose first request still runs (409), a key first sent with another
-// body (422), or a database that did not answer (503).
-func (e *edge) claimKey(ctx context.Context, x *exchange, v *auth.Viewer, rc *graphql.OperationContext, body []byte) (claim *keyClaim, replay *idempotency.Answer, stop bool) {
-	values := x.r.Header.Values("Idempotency-Key")
-	if len(values) == 0 || x.r.Method != http.MethodPost || rc.Operation.Operation != ast.Mutation || v.Subject == "" {
-		return nil, nil, false
+// the claim to finish or release, or the kept answer to replay, or the
+// refusal to answer: a malformed key (400), a key whose first request
+// still runs (409), a key first sent with another body (422), or a
+// database that did not answer (503).
+func (e *edge) claimKey(ctx context.Context, r *http.Request, v *auth.Viewer, rc *graphql.OperationContext, body []byte) (*keyClaim, *idempotency.Answer, *refusal) {
+	values := r.Header.Values("Idempotency-Key")
+	if len(values) == 0 || r.Method != http.MethodPost || rc.Operation.Operation != ast.Mutation || v.Subject == "" {
+		return nil, nil, nil
 	}
 	if len(values) > 1 || !idempotency.ValidKey(values[0]) {
-		x.refuse(http.StatusBadRequest, CodeBadRequest, "Idempotency-Key must be one value of 1 to 255 visible ASCII characters")
-		return nil, nil, true
+		return nil, nil, &refusal{http.StatusBadRequest, CodeBadRequest, "Idempotency-Key must be one value of 1 to 255 visible ASCII characters"}
 	}
 	c, err := e.keys.Begin(ctx, v.Subject, values[0], body)
 	if err != nil {
 		e.log.ErrorContext(ctx, "claiming an idempotency key", "err", err)
-		x.refuse(http.StatusServiceUnavailable, CodeUnavailable, "the database did not answer; try again")
-		return nil, nil, true
+		return nil, nil, &refusal{http.StatusServiceUnavailable, CodeUnavailable, "the database did not answer; try again"}
 	}
 	switch c.Outcome {
 	case idempotency.Replay:
-		return nil, &c.Answer, false
+		return nil, &c.Answer, nil
 	case idempotency.InUse:
-		x.refuse(http.StatusConflict, CodeIdempotencyKeyInUse, "a request with this Idempotency-Key is still running; retry once it has answered")
-		return nil, nil, true
+		return nil, nil, &refusal{http.StatusConflict, CodeIdempotencyKeyInUse, "a request with this Idempotency-Key is still running; retry once it has answered"}
 	case idempotency.Reused:
-		x.refuse(http.StatusUnprocessableEntity, CodeIdempotencyKeyReused, "this Idempotency-Key was used with another request body; use a new key for a new request")
-		return nil, nil, true
+		return nil, nil, &refusal{http.StatusUnprocessableEntity, CodeIdempotencyKeyReused, "this Idempotency-Key was used with another request body; use a new key for a new request"}
 	}
-	return &keyClaim{claim: c, log: e.log}, nil, false
+	return &keyClaim{claim: c, log: e.log}, nil, nil
 }
 
-// finish keeps the answer under the key, for its retries.
-func (c *keyClaim) finish(ctx context.Context, status int, contentType string, body []byte) {
+// refusal is an answer of one error with a code.
+type refusal struct {
+	status        int
+	code, message string
+}
+
+// finish keeps the answer under the key, for its retries; an answer that
+// says the mutation failed without changing anything (it timed out, the
+// database did not answer, a bug) releases the key instead, so that a
+// retry runs it again.
+func (c *keyClaim) finish(ctx context.Context, resp *graphql.Response, status int, contentType string, body []byte) {
 	if c == nil {
+		return
+	}
+	if failedWhole(resp) {
+		c.release(ctx)
 		return
 	}
 	if err := c.claim.Finish(ctx, status, contentType, body); err != nil && !errors.Is(err, idempotency.ErrTooLarge) {
@@ -168,6 +224,35 @@ func (c *keyClaim) finish(ctx context.Context, status int, contentType string, b
 		// run the mutation again, so this is worth a look.
 		c.log.ErrorContext(ctx, "keeping an idempotent answer", "err", err)
 	}
+}
+
+// failedWhole reports whether an answer has no data but nulls and an
+// error of a kind that rolled the work back: a timeout, an unavailable
+// database, a cancelled request, or an internal error.
+func failedWhole(resp *graphql.Response) bool {
+	failed := false
+	for _, e := range resp.Errors {
+		switch e.Extensions["code"] {
+		case CodeTimeout, CodeUnavailable, CodeCancelled, CodeInternal:
+			failed = true
+		}
+	}
+	if !failed {
+		return false
+	}
+	if len(resp.Data) == 0 || string(resp.Data) == "null" {
+		return true
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(resp.Data, &fields) != nil {
+		return false
+	}
+	for _, v := range fields {
+		if string(v) != "null" {
+			return false
+		}
+	}
+	return true
 }
 
 // release forgets the claim: the operation did not run, and a retry may.
@@ -181,7 +266,7 @@ func (c *keyClaim) release(ctx context.Context) {
 }
 
 // replay answers a retry with the kept answer, its extensions.cost
-// replaced by this request's.
+// replaced by this request's. A.ContentType is not used: see below.
 func (x *exchange) replay(a *idempotency.Answer) {
 	body := a.Body
 	var top map[string]json.RawMessage
@@ -201,10 +286,11 @@ func (x *exchange) replay(a *idempotency.Answer) {
 			body = append(b, '\n')
 		}
 	}
+	// The body is the first answer's; its media type is this request's
+	// (the JSON is the same for both, and an answer that ran is 200 for
+	// both).
 	x.w.Header().Set("Idempotent-Replayed", "true")
-	x.w.Header().Set("Content-Type", a.ContentType)
-	x.w.WriteHeader(a.Status)
-	_, _ = x.w.Write(body)
+	x.write(a.Status, body)
 }
 
 // nullable reports whether a value's kind can be nil.

@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -9,7 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
 
 	"servicesupport/database"
 	"servicesupport/ent"
@@ -91,10 +96,12 @@ func TestCostExtension(t *testing.T) {
 	if s := c.ThrottleStatus; s.MaximumAvailable != 1000 || s.RestoreRate != 1 || s.CurrentlyAvailable < available-actual || s.CurrentlyAvailable > available-actual+1 {
 		t.Errorf("throttleStatus = %+v, want %d - %d available of 1000, restoring 1/s", s, available, actual)
 	}
-	// A validation error costs nothing and still reports the bucket.
+	// A validation error costs the point of its admission, and runs nothing.
+	after := c.ThrottleStatus.CurrentlyAvailable
 	bad := costOf(t, env.Send(Request{As: Reviewer, Body: GQL(`{ nope }`, nil)}))
-	if bad.RequestedQueryCost != 0 || bad.ActualQueryCost != nil || bad.ThrottleStatus.MaximumAvailable != 1000 {
-		t.Errorf("a refused operation's cost = %+v", bad)
+	if bad.RequestedQueryCost != 1 || bad.ActualQueryCost != nil || bad.ThrottleStatus.MaximumAvailable != 1000 ||
+		bad.ThrottleStatus.CurrentlyAvailable < after-1 || bad.ThrottleStatus.CurrentlyAvailable > after {
+		t.Errorf("a refused operation's cost = %+v, want 1 point of %d", bad, after)
 	}
 	// So does a request that is not GraphQL at all.
 	if early := costOf(t, env.Send(Request{As: Reviewer, Method: http.MethodPut})); early.ThrottleStatus.MaximumAvailable != 1000 {
@@ -144,6 +151,24 @@ func TestThrottling(t *testing.T) {
 	}
 	if c := costOf(t, second); c.RequestedQueryCost != 19 || c.ActualQueryCost != nil {
 		t.Errorf("throttled cost = %+v, want requested 19 and no actual cost", c)
+	}
+	// An empty bucket refuses a request before its document costs anything:
+	// an unknown persisted query's hash is not even looked up. Each request
+	// either runs (costing its point) or is refused without a statement.
+	apq := []byte(`{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"` + strings.Repeat("ab", 32) + `"}}}`)
+	refused := false
+	for range 10 {
+		var a Answer
+		n := env.StatementsOf(func() { a = env.Send(Request{As: Reviewer, Body: apq}) })
+		if a.Status == http.StatusTooManyRequests {
+			if refused = true; n != 0 || a.Code() != graph.CodeThrottled {
+				t.Errorf("an empty bucket's request: %s, %d statements", a.Body, n)
+			}
+			break
+		}
+	}
+	if !refused {
+		t.Errorf("10 persisted-query lookups on a bucket of 2 points were not throttled")
 	}
 	// A throttled mutation changes nothing.
 	for range 3 {
@@ -252,6 +277,11 @@ func TestIdempotencyKeys(t *testing.T) {
 		costOf(t, again)
 	}
 	a.Unchanged(before)
+	// A replay answers in the media type its own request asked for.
+	gql := a.Send(Request{As: Owner, Accept: MediaGraphQLResponse, Body: create("Keyed"), Header: http.Header{"Idempotency-Key": {"order-1"}}})
+	if gql.Header.Get("Idempotent-Replayed") != "true" || gql.Header.Get("Content-Type") != MediaGraphQLResponse+"; charset=utf-8" {
+		t.Errorf("replay with Accept %s: Content-Type %q", MediaGraphQLResponse, gql.Header.Get("Content-Type"))
+	}
 
 	other := keyed(b, Owner, "order-1", create("Another"))
 	if other.Status != http.StatusUnprocessableEntity || other.Code() != graph.CodeIdempotencyKeyReused {
@@ -348,5 +378,126 @@ func TestIdempotencyKeyConcurrentRetries(t *testing.T) {
 	a.MustDo(Owner, `{ viewer { seller { products { totalCount } } } }`, nil, &out)
 	if out.Viewer.Seller.Products.TotalCount != 1 {
 		t.Errorf("%d products were created, want 1", out.Viewer.Seller.Products.TotalCount)
+	}
+}
+
+// TestThrottlingOverWebSocket: operations over a socket draw on the same
+// bucket as over HTTP (the viewer's, or the client address's), carry
+// extensions.cost, and are refused with THROTTLED when it is empty, a
+// subscription included.
+func TestThrottlingOverWebSocket(t *testing.T) {
+	env := NewEnv(t, WithFeed(), WithConfig(func(c *graph.HandlerConfig) { c.RateLimitPoints, c.RateLimitRestore = 10, 1 }))
+	fields := make([]string, 10)
+	for i := range fields {
+		fields[i] = "v" + strconv.Itoa(i) + ": viewer { role }"
+	}
+	costly := `{ ` + strings.Join(fields, " ") + ` }` // 10 objects
+	srv := serveTCP(t, env.Handler)
+	for _, c := range []struct {
+		name, authorization string
+		p                   Persona
+	}{
+		{"anonymous", "", Anonymous},
+		{"signed in", bearer(Token(t, SellerOf("ws-only"))), SellerOf("ws-only")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ws := connect(t, wsURL(srv), c.authorization)
+			answer := func(id, query string) wsMessage {
+				t.Helper()
+				ws.send("subscribe", id, map[string]any{"query": query})
+				for {
+					m, err := ws.next(10 * time.Second)
+					if err != nil {
+						t.Fatalf("%s: %v", id, err)
+					}
+					if m.ID == id && m.Type != "complete" {
+						return m
+					}
+				}
+			}
+			first := answer("1", costly)
+			var r struct {
+				Result
+				Extensions struct{ Cost cost }
+			}
+			if err := json.Unmarshal(first.Payload, &r); err != nil || first.Type != "next" || len(r.Errors) > 0 {
+				t.Fatalf("first: %s %s", first.Type, first.Payload)
+			}
+			if got := r.Extensions.Cost; got.RequestedQueryCost != 10 || got.ActualQueryCost == nil || *got.ActualQueryCost != 10 || got.ThrottleStatus.MaximumAvailable != 10 {
+				t.Errorf("first cost = %+v, want 10 of a bucket of 10", got)
+			}
+			if code, _ := answer("2", costly).errorCode("2"); code != graph.CodeThrottled {
+				t.Errorf("second query: %q, want THROTTLED", code)
+			}
+			if c.p != Anonymous {
+				if code, _ := answer("3", `subscription { events { id } }`).errorCode("3"); code != graph.CodeThrottled {
+					t.Errorf("a subscription on an empty bucket: %q, want THROTTLED", code)
+				}
+			}
+			// The same bucket as over HTTP (from the socket's address).
+			if a := sendFrom(t, env, "127.0.0.1:1", Request{As: c.p, Body: GQL(costly, nil)}); a.Status != http.StatusTooManyRequests {
+				t.Errorf("over HTTP after the socket emptied the bucket: %d, want 429", a.Status)
+			}
+		})
+	}
+}
+
+// failingInserts fails every INSERT into products inside a transaction,
+// while armed, as a statement cut off by the request deadline fails.
+type failingInserts struct {
+	dialect.Driver
+	armed *atomic.Bool
+}
+
+func (d failingInserts) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.Driver.Tx(ctx)
+	return failingInsertsTx{Tx: tx, armed: d.armed}, err
+}
+
+// failingInsertsTx is a transaction of failingInserts.
+type failingInsertsTx struct {
+	dialect.Tx
+	armed *atomic.Bool
+}
+
+func (t failingInsertsTx) fails(q string) bool {
+	return t.armed.Load() && strings.HasPrefix(q, "INSERT INTO") && strings.Contains(q, "products")
+}
+
+func (t failingInsertsTx) Exec(ctx context.Context, q string, args, v any) error {
+	if t.fails(q) {
+		return context.DeadlineExceeded
+	}
+	return t.Tx.Exec(ctx, q, args, v)
+}
+
+func (t failingInsertsTx) Query(ctx context.Context, q string, args, v any) error {
+	if t.fails(q) {
+		return context.DeadlineExceeded
+	}
+	return t.Tx.Query(ctx, q, args, v)
+}
+
+// TestIdempotencyKeyOfAFailedMutationIsReleased: a keyed mutation that
+// timed out changed nothing, so its answer is not kept: the retry with the
+// same key runs it (and its answer is then kept).
+func TestIdempotencyKeyOfAFailedMutationIsReleased(t *testing.T) {
+	var armed atomic.Bool
+	env := NewEnv(t, WithDriver(func(d dialect.Driver) dialect.Driver { return failingInserts{Driver: d, armed: &armed} }))
+	req := Request{As: Owner, Body: GQL(CreateProductM, map[string]any{"in": map[string]any{"name": "Retried", "summary": ""}}),
+		Header: http.Header{"Idempotency-Key": {"retry-me"}}}
+	armed.Store(true)
+	first := env.Send(req)
+	armed.Store(false)
+	if first.Code() != graph.CodeTimeout {
+		t.Fatalf("first: %d %s, want TIMEOUT", first.Status, first.Body)
+	}
+	second := env.Send(req)
+	if second.Header.Get("Idempotent-Replayed") != "" || second.Code() != "" {
+		t.Fatalf("the retry of a failed mutation was not run: %s %s", second.Header.Get("Idempotent-Replayed"), second.Body)
+	}
+	third := env.Send(req)
+	if third.Header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(third.Raw["data"], second.Raw["data"]) {
+		t.Errorf("the answer of the retry that ran is not kept: %s", third.Body)
 	}
 }

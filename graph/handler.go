@@ -137,13 +137,14 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout
 	}
+	edge := newEdge(cfg, timeout, log)
 	srv.AddTransport(websocketTransport(cfg.Secret, sellerOf(cfg.Client), cfg.AllowedOrigins))
 	srv.AddTransport(&httpTransport{
 		secret:  cfg.Secret,
 		sellers: sellerOf(cfg.Client),
 		timeout: timeout,
 		maxBody: MaxBodyBytes,
-		edge:    newEdge(cfg, timeout, log),
+		edge:    edge,
 		log:     log,
 	})
 	srv.SetQueryCache(pagedDocuments{lru.New[*ast.QueryDocument](1000)})
@@ -172,7 +173,7 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	srv.AroundOperations(observeOperation)
 	srv.AroundFields(authorizeFields)
 	srv.AroundFields(countObjects(schema.Schema()))
-	srv.AroundOperations(socketOperations(timeout))
+	srv.AroundOperations(socketOperations(timeout, edge))
 	// Each root field gets its own pre-sales loader: a mutation's payload
 	// then never shows a projection loaded before an earlier mutation of the
 	// same operation changed it.
@@ -191,7 +192,7 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	// payload and lives as long as its token, or until the server stops.
 	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isWebsocket(r) {
-			ctx, cancel := context.WithCancel(websocketContext(r.Context()))
+			ctx, cancel := context.WithCancel(websocketContext(r.Context(), edge.addressKey(r)))
 			defer cancel()
 			if cfg.Stop != nil {
 				go func() {

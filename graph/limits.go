@@ -313,12 +313,21 @@ func (w *walker) checkWhere(f *ast.Field, arg string, v any) {
 		w.err = tooLarge("%s on %s has a list of more than %d values or terms", arg, f.Name, MaxWhereList)
 	case size.terms > MaxWhereTerms:
 		w.err = tooLarge("%s on %s has more than %d predicates", arg, f.Name, MaxWhereTerms)
+	case size.empty:
+		// entgql cannot build a predicate of an empty object inside not,
+		// and or or (it fails the query): say so before it runs.
+		w.err = &gqlerror.Error{
+			Message:    fmt.Sprintf("%s on %s has an empty filter inside not, and or or: give it a condition or leave it out", arg, f.Name),
+			Extensions: map[string]any{"code": CodeBadUserInput},
+		}
 	}
 }
 
 // whereSize is what measureWhere finds of a where filter.
 type whereSize struct {
 	depth, list, terms int
+	// empty: an object below the top has no condition.
+	empty bool
 }
 
 // over reports whether the filter is over a limit already.
@@ -344,9 +353,14 @@ func (s *whereSize) add(v any, depth int) {
 		return
 	}
 	s.depth = max(s.depth, depth)
+	conditions := 0
+	defer func() { s.empty = s.empty || (depth > 1 && conditions == 0) }()
 	for _, x := range m {
 		if s.over() {
 			return
+		}
+		if x != nil {
+			conditions++
 		}
 		switch x := x.(type) {
 		case nil:

@@ -103,33 +103,53 @@ func websocketTransport(secret []byte, resolve auth.SellerResolver, allowedOrigi
 }
 
 // socketOperations applies the HTTP rules to operations over WebSocket and
-// keeps subscriptions off HTTP: a query or mutation sent over a socket gets
-// the request deadline (the socket itself has none), and a subscription
-// sent by POST or GET, which would hold the request open until its
-// deadline, is refused.
-func socketOperations(timeout time.Duration) graphql.OperationMiddleware {
+// keeps subscriptions off HTTP. Each operation over a socket is charged
+// its requested cost from its viewer's bucket, as over HTTP (a
+// subscription once, when it starts): one that costs more than is there
+// is refused with THROTTLED. A query or mutation over a socket gets the
+// request deadline (the socket itself has none), and its answer carries
+// extensions.cost with what it cost. A subscription sent by POST or GET,
+// which would hold the request open until its deadline, is refused.
+func socketOperations(timeout time.Duration, e *edge) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		oc := graphql.GetOperationContext(ctx)
 		subscription := oc.Operation != nil && oc.Operation.Operation == ast.Subscription
-		_, onSocket := ctx.Value(socketKey{}).(*socketHolder)
+		socket, onSocket := ctx.Value(socketKey{}).(*socketHolder)
 		switch {
 		case subscription && !onSocket:
 			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
 				Message:    "subscriptions run over WebSocket (graphql-transport-ws) at /graphql",
 				Extensions: map[string]any{"code": CodeBadRequest},
 			}}})
-		case !subscription && onSocket:
-			ctx, cancel := context.WithTimeout(ctx, timeout)
-			responses := next(ctx)
-			return func(ctx context.Context) *graphql.Response {
-				r := responses(ctx)
-				if r == nil {
-					cancel()
-				}
-				return r
-			}
+		case !onSocket:
+			return next(ctx)
 		}
-		return next(ctx)
+		charge, ok := e.charge(ctx, viewerKey(auth.FromContext(ctx), socket.address))
+		if !ok {
+			return graphql.OneShot(&graphql.Response{
+				Errors:     gqlerror.List{{Message: charge.refusal(), Extensions: map[string]any{"code": CodeThrottled}}},
+				Extensions: map[string]any{"cost": charge.report()},
+			})
+		}
+		if subscription {
+			return next(ctx)
+		}
+		ctx = withFieldCount(ctx)
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		responses := next(ctx)
+		return func(rctx context.Context) *graphql.Response {
+			r := responses(rctx)
+			if r == nil {
+				cancel()
+				return nil
+			}
+			charge.settle(fieldCount(ctx))
+			if r.Extensions == nil {
+				r.Extensions = map[string]any{}
+			}
+			r.Extensions["cost"] = charge.report()
+			return r
+		}
 	}
 }
 
@@ -140,13 +160,17 @@ type socketKey struct{}
 // handler, which tells it when the token expires.
 type socketHolder struct {
 	conn *timedConn
+	// address is the bucket key of the client's address, for an
+	// anonymous viewer's operations.
+	address string
 	// active counts the connection's live subscriptions.
 	active atomic.Int32
 }
 
-// websocketContext prepares a WebSocket request's context.
-func websocketContext(ctx context.Context) context.Context {
-	return context.WithValue(ctx, socketKey{}, &socketHolder{})
+// websocketContext prepares a WebSocket request's context; address is
+// the bucket key of its client's address.
+func websocketContext(ctx context.Context, address string) context.Context {
+	return context.WithValue(ctx, socketKey{}, &socketHolder{address: address})
 }
 
 // connCancelKey carries the cancel function of a connection's context:

@@ -309,6 +309,32 @@ func subscribers(t testing.TB, h http.Handler) int {
 	return 0
 }
 
+// feedPassed waits until env's feed has published every event committed
+// so far (the harness's sellers): on SQLite it finds events up to a poll
+// interval after their commit, and would hand them to subscribers that
+// arrived meanwhile. It commits a marker (a seller of no persona) and
+// waits for its note, which the feed publishes after every earlier one.
+func feedPassed(t *testing.T, env *Env) {
+	t.Helper()
+	l, cancel := env.Feed.Subscribe(1024)
+	defer cancel()
+	marker, err := strconv.Atoi(env.CreateSeller("feed-marker", "Feed Marker"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case n := <-l.C():
+			if n.Type == "SELLER_CREATED" && n.SellerID == marker {
+				return
+			}
+		case <-timeout:
+			t.Fatal("the feed did not publish the marker event within 10 s")
+		}
+	}
+}
+
 // waitSubscribers waits up to d until h counts n live subscriptions: a
 // subscription is registered with the feed (and counted) a moment after its
 // subscribe message, which graphql-transport-ws does not acknowledge.
@@ -432,6 +458,7 @@ type wantEvent struct {
 func TestSubscriptionVisibility(t *testing.T) {
 	env := NewEnv(t, WithFeed())
 	url := wsURL(serveTCP(t, env.Handler))
+	feedPassed(t, env)
 
 	acme := func(e wantEvent) bool { return e.sellerID == env.OwnerSellerID }
 	globex := func(e wantEvent) bool { return e.sellerID == env.OtherSellerID }

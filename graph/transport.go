@@ -124,6 +124,14 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 
+	// Fair use: a GraphQL request costs a point before it is parsed...
+	charge, ok := t.edge.admit(t.edge.bucketKey(r, viewer))
+	x.cost = charge.report()
+	if !ok {
+		w.Header().Set("Retry-After", charge.retryAfter())
+		x.refuse(http.StatusTooManyRequests, CodeThrottled, charge.refusal())
+		return
+	}
 	rc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		x.writeErrors(x.errorStatus(errs), errs)
@@ -136,9 +144,9 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	}
 	ctx = graphql.WithOperationContext(ctx, rc)
 
-	// Fair use: the operation's requested cost is taken from the viewer's
-	// bucket before anything runs.
-	charge, ok := t.edge.charge(ctx, r, viewer)
+	// ...and the rest of its requested cost once it is priced, before
+	// anything runs.
+	ok = charge.price(ctx)
 	x.cost = charge.report()
 	if !ok {
 		w.Header().Set("Retry-After", charge.retryAfter())
@@ -146,8 +154,11 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 		return
 	}
 
-	claim, replay, stop := t.edge.claimKey(ctx, x, viewer, rc, body)
-	if stop {
+	claim, replay, refused := t.edge.claimKey(ctx, r, viewer, rc, body)
+	if refused != nil {
+		charge.settle(0)
+		x.cost = charge.report()
+		x.refuse(refused.status, refused.code, refused.message)
 		return
 	}
 	if replay != nil {
@@ -159,6 +170,8 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 
 	if err := auth.ResolveSeller(ctx, viewer, t.sellers); err != nil {
 		claim.release(ctx)
+		charge.settle(0)
+		x.cost = charge.report()
 		t.log.ErrorContext(ctx, "resolving a token's seller", "err", err)
 		x.refuse(http.StatusServiceUnavailable, CodeUnavailable, "the database did not answer; try again")
 		return
@@ -171,6 +184,8 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 		// The deadline passed before the operation ran (gqlgen then
 		// answers nothing): nothing changed, and a retry may run it.
 		claim.release(ctx)
+		charge.settle(0)
+		x.cost = charge.report()
 		telemetry.FromContext(ctx).SetOutcome(telemetry.OutcomeTimeout)
 		x.refuse(http.StatusServiceUnavailable, CodeTimeout, timeoutMessage)
 		return
@@ -185,10 +200,10 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	}
 	if status == http.StatusOK && cacheable(r, resp) {
 		w.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", anonymousCacheSeconds))
-		w.Header().Add("Vary", "Authorization")
+		w.Header().Add("Vary", "Authorization, Accept")
 	}
 	out := x.encode(resp)
-	claim.finish(ctx, status, x.contentType(), out)
+	claim.finish(ctx, resp, status, x.contentType(), out)
 	x.write(status, out)
 }
 

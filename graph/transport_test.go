@@ -50,6 +50,8 @@ func TestEdgeRefusalsRunNoSQL(t *testing.T) {
 		{"variable coercion, application/json", Request{Body: GQL(`query($n: Int!) { products(first: $n) { totalCount } }`, map[string]any{"n": "x"})}, http.StatusOK, "GRAPHQL_VALIDATION_FAILED"},
 		{"mutation over GET", Request{Method: http.MethodGet, Target: GetURL(map[string]string{"query": `mutation { hideProduct(id: "1") { product { id } } }`})}, http.StatusMethodNotAllowed, graph.CodeBadRequest},
 		{"GET without a query", Request{Method: http.MethodGet, Target: "/graphql"}, http.StatusBadRequest, graph.CodeBadRequest},
+		{"an empty filter inside or", Request{Accept: "application/graphql-response+json", Body: GQL(`{ products(where: {or: [{name: "x"}, {}]}) { totalCount } }`, nil)}, http.StatusBadRequest, graph.CodeBadUserInput},
+		{"an empty filter inside not", Request{Body: GQL(`query($w: ProductWhereInput) { products(where: $w) { totalCount } }`, map[string]any{"w": map[string]any{"not": map[string]any{"name": nil}}})}, http.StatusOK, graph.CodeBadUserInput},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.req.As = Owner
