@@ -17,6 +17,7 @@ import (
 	"servicesupport/ent/idempotencykey"
 	"servicesupport/ent/persistedquery"
 	"servicesupport/ent/product"
+	"servicesupport/ent/productcount"
 	"servicesupport/ent/review"
 	"servicesupport/ent/seller"
 	"servicesupport/ent/webhookdelivery"
@@ -47,6 +48,8 @@ type Client struct {
 	PersistedQuery *PersistedQueryClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
+	// ProductCount is the client for interacting with the ProductCount builders.
+	ProductCount *ProductCountClient
 	// Review is the client for interacting with the Review builders.
 	Review *ReviewClient
 	// Seller is the client for interacting with the Seller builders.
@@ -72,6 +75,7 @@ func (c *Client) init() {
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.PersistedQuery = NewPersistedQueryClient(c.config)
 	c.Product = NewProductClient(c.config)
+	c.ProductCount = NewProductCountClient(c.config)
 	c.Review = NewReviewClient(c.config)
 	c.Seller = NewSellerClient(c.config)
 	c.WebhookDelivery = NewWebhookDeliveryClient(c.config)
@@ -174,6 +178,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		IdempotencyKey:       NewIdempotencyKeyClient(cfg),
 		PersistedQuery:       NewPersistedQueryClient(cfg),
 		Product:              NewProductClient(cfg),
+		ProductCount:         NewProductCountClient(cfg),
 		Review:               NewReviewClient(cfg),
 		Seller:               NewSellerClient(cfg),
 		WebhookDelivery:      NewWebhookDeliveryClient(cfg),
@@ -203,6 +208,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		IdempotencyKey:       NewIdempotencyKeyClient(cfg),
 		PersistedQuery:       NewPersistedQueryClient(cfg),
 		Product:              NewProductClient(cfg),
+		ProductCount:         NewProductCountClient(cfg),
 		Review:               NewReviewClient(cfg),
 		Seller:               NewSellerClient(cfg),
 		WebhookDelivery:      NewWebhookDeliveryClient(cfg),
@@ -237,7 +243,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Contact, c.CustomerServiceGroup, c.Event, c.IdempotencyKey, c.PersistedQuery,
-		c.Product, c.Review, c.Seller, c.WebhookDelivery, c.WebhookEndpoint,
+		c.Product, c.ProductCount, c.Review, c.Seller, c.WebhookDelivery,
+		c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
 	}
@@ -248,7 +255,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Contact, c.CustomerServiceGroup, c.Event, c.IdempotencyKey, c.PersistedQuery,
-		c.Product, c.Review, c.Seller, c.WebhookDelivery, c.WebhookEndpoint,
+		c.Product, c.ProductCount, c.Review, c.Seller, c.WebhookDelivery,
+		c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -269,6 +277,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.PersistedQuery.mutate(ctx, m)
 	case *ProductMutation:
 		return c.Product.mutate(ctx, m)
+	case *ProductCountMutation:
+		return c.ProductCount.mutate(ctx, m)
 	case *ReviewMutation:
 		return c.Review.mutate(ctx, m)
 	case *SellerMutation:
@@ -1342,6 +1352,140 @@ func (c *ProductClient) mutate(ctx context.Context, m *ProductMutation) (Value, 
 	}
 }
 
+// ProductCountClient is a client for the ProductCount schema.
+type ProductCountClient struct {
+	config
+}
+
+// NewProductCountClient returns a client for the ProductCount from the given config.
+func NewProductCountClient(c config) *ProductCountClient {
+	return &ProductCountClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `productcount.Hooks(f(g(h())))`.
+func (c *ProductCountClient) Use(hooks ...Hook) {
+	c.hooks.ProductCount = append(c.hooks.ProductCount, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `productcount.Intercept(f(g(h())))`.
+func (c *ProductCountClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ProductCount = append(c.inters.ProductCount, interceptors...)
+}
+
+// Create returns a builder for creating a ProductCount entity.
+func (c *ProductCountClient) Create() *ProductCountCreate {
+	mutation := newProductCountMutation(c.config, OpCreate)
+	return &ProductCountCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ProductCount entities.
+func (c *ProductCountClient) CreateBulk(builders ...*ProductCountCreate) *ProductCountCreateBulk {
+	return &ProductCountCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ProductCountClient) MapCreateBulk(slice any, setFunc func(*ProductCountCreate, int)) *ProductCountCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ProductCountCreateBulk{err: fmt.Errorf("calling to ProductCountClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ProductCountCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ProductCountCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ProductCount.
+func (c *ProductCountClient) Update() *ProductCountUpdate {
+	mutation := newProductCountMutation(c.config, OpUpdate)
+	return &ProductCountUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ProductCountClient) UpdateOne(_m *ProductCount) *ProductCountUpdateOne {
+	mutation := newProductCountMutation(c.config, OpUpdateOne, withProductCount(_m))
+	return &ProductCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ProductCountClient) UpdateOneID(id int) *ProductCountUpdateOne {
+	mutation := newProductCountMutation(c.config, OpUpdateOne, withProductCountID(id))
+	return &ProductCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ProductCount.
+func (c *ProductCountClient) Delete() *ProductCountDelete {
+	mutation := newProductCountMutation(c.config, OpDelete)
+	return &ProductCountDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ProductCountClient) DeleteOne(_m *ProductCount) *ProductCountDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ProductCountClient) DeleteOneID(id int) *ProductCountDeleteOne {
+	builder := c.Delete().Where(productcount.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ProductCountDeleteOne{builder}
+}
+
+// Query returns a query builder for ProductCount.
+func (c *ProductCountClient) Query() *ProductCountQuery {
+	return &ProductCountQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeProductCount},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ProductCount entity by its id.
+func (c *ProductCountClient) Get(ctx context.Context, id int) (*ProductCount, error) {
+	return c.Query().Where(productcount.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ProductCountClient) GetX(ctx context.Context, id int) *ProductCount {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ProductCountClient) Hooks() []Hook {
+	hooks := c.hooks.ProductCount
+	return append(hooks[:len(hooks):len(hooks)], productcount.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ProductCountClient) Interceptors() []Interceptor {
+	return c.inters.ProductCount
+}
+
+func (c *ProductCountClient) mutate(ctx context.Context, m *ProductCountMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ProductCountCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ProductCountUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ProductCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ProductCountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ProductCount mutation op: %q", m.Op())
+	}
+}
+
 // ReviewClient is a client for the Review schema.
 type ReviewClient struct {
 	config
@@ -2138,11 +2282,12 @@ func (c *WebhookEndpointClient) mutate(ctx context.Context, m *WebhookEndpointMu
 type (
 	hooks struct {
 		Contact, CustomerServiceGroup, Event, IdempotencyKey, PersistedQuery, Product,
-		Review, Seller, WebhookDelivery, WebhookEndpoint []ent.Hook
+		ProductCount, Review, Seller, WebhookDelivery, WebhookEndpoint []ent.Hook
 	}
 	inters struct {
 		Contact, CustomerServiceGroup, Event, IdempotencyKey, PersistedQuery, Product,
-		Review, Seller, WebhookDelivery, WebhookEndpoint []ent.Interceptor
+		ProductCount, Review, Seller, WebhookDelivery,
+		WebhookEndpoint []ent.Interceptor
 	}
 )
 

@@ -13,6 +13,7 @@ import (
 	"servicesupport/ent/idempotencykey"
 	"servicesupport/ent/persistedquery"
 	"servicesupport/ent/product"
+	"servicesupport/ent/productcount"
 	"servicesupport/ent/review"
 	"servicesupport/ent/seller"
 	"servicesupport/ent/webhookdelivery"
@@ -88,6 +89,7 @@ func checkColumn(t, c string) error {
 			idempotencykey.Table:       idempotencykey.ValidColumn,
 			persistedquery.Table:       persistedquery.ValidColumn,
 			product.Table:              product.ValidColumn,
+			productcount.Table:         productcount.ValidColumn,
 			review.Table:               review.ValidColumn,
 			seller.Table:               seller.ValidColumn,
 			webhookdelivery.Table:      webhookdelivery.ValidColumn,

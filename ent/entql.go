@@ -10,6 +10,7 @@ import (
 	"servicesupport/ent/persistedquery"
 	"servicesupport/ent/predicate"
 	"servicesupport/ent/product"
+	"servicesupport/ent/productcount"
 	"servicesupport/ent/review"
 	"servicesupport/ent/seller"
 	"servicesupport/ent/webhookdelivery"
@@ -23,7 +24,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 10)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 11)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   contact.Table,
@@ -157,6 +158,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   productcount.Table,
+			Columns: productcount.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: productcount.FieldID,
+			},
+		},
+		Type: "ProductCount",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			productcount.FieldSellerID: {Type: field.TypeInt, Column: productcount.FieldSellerID},
+			productcount.FieldStatus:   {Type: field.TypeString, Column: productcount.FieldStatus},
+			productcount.FieldN:        {Type: field.TypeInt, Column: productcount.FieldN},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   review.Table,
 			Columns: review.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -180,7 +197,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			review.FieldComment:     {Type: field.TypeString, Column: review.FieldComment},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   seller.Table,
 			Columns: seller.Columns,
@@ -196,9 +213,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 			seller.FieldName:              {Type: field.TypeString, Column: seller.FieldName},
 			seller.FieldBusinessContactID: {Type: field.TypeInt, Column: seller.FieldBusinessContactID},
 			seller.FieldPreSalesContactID: {Type: field.TypeInt, Column: seller.FieldPreSalesContactID},
+			seller.FieldPageVersion:       {Type: field.TypeInt, Column: seller.FieldPageVersion},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookdelivery.Table,
 			Columns: webhookdelivery.Columns,
@@ -222,7 +240,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookdelivery.FieldLockedUntil:        {Type: field.TypeTime, Column: webhookdelivery.FieldLockedUntil},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookendpoint.Table,
 			Columns: webhookendpoint.Columns,
@@ -1363,6 +1381,61 @@ func (f *ProductFilter) WhereHasEventsWith(preds ...predicate.Event) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ProductCountQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ProductCountQuery builder.
+func (_q *ProductCountQuery) Filter() *ProductCountFilter {
+	return &ProductCountFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ProductCountMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ProductCountMutation builder.
+func (m *ProductCountMutation) Filter() *ProductCountFilter {
+	return &ProductCountFilter{config: m.config, predicateAdder: m}
+}
+
+// ProductCountFilter provides a generic filtering capability at runtime for ProductCountQuery.
+type ProductCountFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ProductCountFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ProductCountFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(productcount.FieldID))
+}
+
+// WhereSellerID applies the entql int predicate on the seller_id field.
+func (f *ProductCountFilter) WhereSellerID(p entql.IntP) {
+	f.Where(p.Field(productcount.FieldSellerID))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *ProductCountFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(productcount.FieldStatus))
+}
+
+// WhereN applies the entql int predicate on the n field.
+func (f *ProductCountFilter) WhereN(p entql.IntP) {
+	f.Where(p.Field(productcount.FieldN))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ReviewQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1391,7 +1464,7 @@ type ReviewFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReviewFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1547,7 +1620,7 @@ type SellerFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SellerFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1581,6 +1654,11 @@ func (f *SellerFilter) WhereBusinessContactID(p entql.IntP) {
 // WherePreSalesContactID applies the entql int predicate on the pre_sales_contact_id field.
 func (f *SellerFilter) WherePreSalesContactID(p entql.IntP) {
 	f.Where(p.Field(seller.FieldPreSalesContactID))
+}
+
+// WherePageVersion applies the entql int predicate on the page_version field.
+func (f *SellerFilter) WherePageVersion(p entql.IntP) {
+	f.Where(p.Field(seller.FieldPageVersion))
 }
 
 // WhereHasContacts applies a predicate to check if query has an edge contacts.
@@ -1724,7 +1802,7 @@ type WebhookDeliveryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookDeliveryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1847,7 +1925,7 @@ type WebhookEndpointFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookEndpointFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -28,6 +28,8 @@ type Seller struct {
 	BusinessContactID *int `json:"business_contact_id,omitempty"`
 	// PreSalesContactID holds the value of the "pre_sales_contact_id" field.
 	PreSalesContactID *int `json:"pre_sales_contact_id,omitempty"`
+	// Incremented in the writing transaction whenever the seller's name, approved contacts, groups or products change; the product page cache compares it.
+	PageVersion int `json:"page_version,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SellerQuery when eager-loading is set.
 	Edges        SellerEdges `json:"edges"`
@@ -147,7 +149,7 @@ func (*Seller) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case seller.FieldID, seller.FieldBusinessContactID, seller.FieldPreSalesContactID:
+		case seller.FieldID, seller.FieldBusinessContactID, seller.FieldPreSalesContactID, seller.FieldPageVersion:
 			values[i] = new(sql.NullInt64)
 		case seller.FieldAccountID, seller.FieldName:
 			values[i] = new(sql.NullString)
@@ -205,6 +207,12 @@ func (_m *Seller) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.PreSalesContactID = new(int)
 				*_m.PreSalesContactID = int(value.Int64)
+			}
+		case seller.FieldPageVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field page_version", values[i])
+			} else if value.Valid {
+				_m.PageVersion = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -300,6 +308,9 @@ func (_m *Seller) String() string {
 		builder.WriteString("pre_sales_contact_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("page_version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PageVersion))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -80,6 +80,20 @@ func (_c *SellerCreate) SetNillablePreSalesContactID(v *int) *SellerCreate {
 	return _c
 }
 
+// SetPageVersion sets the "page_version" field.
+func (_c *SellerCreate) SetPageVersion(v int) *SellerCreate {
+	_c.mutation.SetPageVersion(v)
+	return _c
+}
+
+// SetNillablePageVersion sets the "page_version" field if the given value is not nil.
+func (_c *SellerCreate) SetNillablePageVersion(v *int) *SellerCreate {
+	if v != nil {
+		_c.SetPageVersion(*v)
+	}
+	return _c
+}
+
 // AddContactIDs adds the "contacts" edge to the Contact entity by IDs.
 func (_c *SellerCreate) AddContactIDs(ids ...int) *SellerCreate {
 	_c.mutation.AddContactIDs(ids...)
@@ -224,6 +238,10 @@ func (_c *SellerCreate) defaults() error {
 		v := seller.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
+	if _, ok := _c.mutation.PageVersion(); !ok {
+		v := seller.DefaultPageVersion
+		_c.mutation.SetPageVersion(v)
+	}
 	return nil
 }
 
@@ -247,6 +265,9 @@ func (_c *SellerCreate) check() error {
 		if err := seller.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Seller.name": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.PageVersion(); !ok {
+		return &ValidationError{Name: "page_version", err: errors.New(`ent: missing required field "Seller.page_version"`)}
 	}
 	return nil
 }
@@ -285,6 +306,10 @@ func (_c *SellerCreate) createSpec() (*Seller, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(seller.FieldName, field.TypeString, value)
 		_node.Name = value
+	}
+	if value, ok := _c.mutation.PageVersion(); ok {
+		_spec.SetField(seller.FieldPageVersion, field.TypeInt, value)
+		_node.PageVersion = value
 	}
 	if nodes := _c.mutation.ContactsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

@@ -88,6 +88,27 @@ func (_u *SellerUpdate) ClearPreSalesContactID() *SellerUpdate {
 	return _u
 }
 
+// SetPageVersion sets the "page_version" field.
+func (_u *SellerUpdate) SetPageVersion(v int) *SellerUpdate {
+	_u.mutation.ResetPageVersion()
+	_u.mutation.SetPageVersion(v)
+	return _u
+}
+
+// SetNillablePageVersion sets the "page_version" field if the given value is not nil.
+func (_u *SellerUpdate) SetNillablePageVersion(v *int) *SellerUpdate {
+	if v != nil {
+		_u.SetPageVersion(*v)
+	}
+	return _u
+}
+
+// AddPageVersion adds value to the "page_version" field.
+func (_u *SellerUpdate) AddPageVersion(v int) *SellerUpdate {
+	_u.mutation.AddPageVersion(v)
+	return _u
+}
+
 // AddContactIDs adds the "contacts" edge to the Contact entity by IDs.
 func (_u *SellerUpdate) AddContactIDs(ids ...int) *SellerUpdate {
 	_u.mutation.AddContactIDs(ids...)
@@ -388,6 +409,12 @@ func (_u *SellerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(seller.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PageVersion(); ok {
+		_spec.SetField(seller.FieldPageVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPageVersion(); ok {
+		_spec.AddField(seller.FieldPageVersion, field.TypeInt, value)
 	}
 	if _u.mutation.ContactsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -793,6 +820,27 @@ func (_u *SellerUpdateOne) ClearPreSalesContactID() *SellerUpdateOne {
 	return _u
 }
 
+// SetPageVersion sets the "page_version" field.
+func (_u *SellerUpdateOne) SetPageVersion(v int) *SellerUpdateOne {
+	_u.mutation.ResetPageVersion()
+	_u.mutation.SetPageVersion(v)
+	return _u
+}
+
+// SetNillablePageVersion sets the "page_version" field if the given value is not nil.
+func (_u *SellerUpdateOne) SetNillablePageVersion(v *int) *SellerUpdateOne {
+	if v != nil {
+		_u.SetPageVersion(*v)
+	}
+	return _u
+}
+
+// AddPageVersion adds value to the "page_version" field.
+func (_u *SellerUpdateOne) AddPageVersion(v int) *SellerUpdateOne {
+	_u.mutation.AddPageVersion(v)
+	return _u
+}
+
 // AddContactIDs adds the "contacts" edge to the Contact entity by IDs.
 func (_u *SellerUpdateOne) AddContactIDs(ids ...int) *SellerUpdateOne {
 	_u.mutation.AddContactIDs(ids...)
@@ -1123,6 +1171,12 @@ func (_u *SellerUpdateOne) sqlSave(ctx context.Context) (_node *Seller, err erro
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(seller.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PageVersion(); ok {
+		_spec.SetField(seller.FieldPageVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPageVersion(); ok {
+		_spec.AddField(seller.FieldPageVersion, field.TypeInt, value)
 	}
 	if _u.mutation.ContactsCleared() {
 		edge := &sqlgraph.EdgeSpec{

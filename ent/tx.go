@@ -26,6 +26,8 @@ type Tx struct {
 	PersistedQuery *PersistedQueryClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
+	// ProductCount is the client for interacting with the ProductCount builders.
+	ProductCount *ProductCountClient
 	// Review is the client for interacting with the Review builders.
 	Review *ReviewClient
 	// Seller is the client for interacting with the Seller builders.
@@ -171,6 +173,7 @@ func (tx *Tx) init() {
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.PersistedQuery = NewPersistedQueryClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
+	tx.ProductCount = NewProductCountClient(tx.config)
 	tx.Review = NewReviewClient(tx.config)
 	tx.Seller = NewSellerClient(tx.config)
 	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)

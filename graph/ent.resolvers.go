@@ -50,7 +50,12 @@ func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[int], f
 
 // Products is the resolver for the products field.
 func (r *queryResolver) Products(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput) (*ent.ProductConnection, error) {
-	return r.client.Product.Query().Paginate(ctx, after, first, before, last, ent.WithProductOrder(orderBy), ent.WithProductFilter(where.Filter))
+	if where == nil {
+		ctx = withCountedProducts(ctx)
+	}
+	q := r.client.Product.Query()
+	withPreSalesJoined(ctx, q, "edges", "node")
+	return q.Paginate(ctx, after, first, before, last, ent.WithProductOrder(orderBy), ent.WithProductFilter(where.Filter))
 }
 
 // Reviews is the resolver for the reviews field.

@@ -88,6 +88,9 @@ type HandlerConfig struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For names the
 	// client address of an anonymous viewer (TRUSTED_PROXIES).
 	TrustedProxies []netip.Prefix
+	// NoCache turns the product page cache off (PAGE_CACHE=false): every
+	// page is worked out from the database.
+	NoCache bool
 }
 
 // Defaults of the cost buckets.
@@ -102,7 +105,7 @@ const DefaultRequestTimeout = 10 * time.Second
 // NewHandler returns the server's HTTP handler: POST and GET /graphql, and
 // GraphiQL at /.
 func NewHandler(cfg HandlerConfig) http.Handler {
-	cfg.Client.Product.Intercept(watchProducts())
+	cfg.Client.Product.Intercept(watchProducts(), countProductsFromCounters(cfg.Client))
 	if cfg.Metrics == nil {
 		cfg.Metrics = telemetry.NewMetrics(nil)
 	}
@@ -173,6 +176,10 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	srv.AroundOperations(observeOperation)
 	srv.AroundFields(authorizeFields)
 	srv.AroundFields(countObjects(schema.Schema()))
+	pages := newPageCache(resolvers.client, schema.(pricedSchema).ExecutableSchema, cfg.NoCache, log)
+	if pages != nil {
+		srv.AroundFields(recordGroups)
+	}
 	srv.AroundOperations(socketOperations(timeout, edge))
 	// Each root field gets its own pre-sales loader: a mutation's payload
 	// then never shows a projection loaded before an earlier mutation of the
@@ -181,6 +188,9 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 		return next(withScheduleMemo(withPreSalesLoader(ctx, cfg.Client)))
 	})
 	srv.AroundResponses(observeResponse)
+	if pages != nil {
+		srv.AroundResponses(pages.intercept)
+	}
 
 	metrics := cfg.Metrics
 	if metrics == nil {

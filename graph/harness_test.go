@@ -190,7 +190,11 @@ func WithFeed() EnvOption { return func(o *envOptions) { o.feed = true } }
 // WithoutSellers leaves the database empty: no "acme" and "globex".
 func WithoutSellers() EnvOption { return func(o *envOptions) { o.noSellers = true } }
 
-// harnessBucket is the size of every viewer's cost bucket in tests.
+// harnessBucket is the size of every viewer's cost bucket in tests, and
+// how many points it regains per second: the suites send expensive queries
+// as fast as the machine runs them, and a test is throttled only when it
+// sets its own bucket (fairuse_test.go), never because the machine was
+// fast that day.
 const harnessBucket = 5000
 
 // NewEnv starts a server on a new database with two registered sellers:
@@ -212,7 +216,7 @@ func NewEnv(t testing.TB, opts ...EnvOption) *Env {
 	// 2,000 would also cap each operation at 2,000), so that a test's
 	// burst of large reads as one persona is not throttled: TestThrottling
 	// and TestCostExtension configure their own.
-	env.config = graph.HandlerConfig{Client: env.Client, Secret: testSecret, Logger: testLogger, RateLimitPoints: harnessBucket}
+	env.config = graph.HandlerConfig{Client: env.Client, Secret: testSecret, Logger: testLogger, RateLimitPoints: harnessBucket, RateLimitRestore: harnessBucket}
 	if o.feed {
 		env.Feed = StartFeed(t, env.URL, env.DB)
 		env.config.Feed = env.Feed

@@ -167,6 +167,9 @@ func (r *mutationResolver) DeleteWebhookEndpoint(ctx context.Context, id int) (*
 
 // PreSalesInfo is the resolver for the preSalesInfo field.
 func (r *productResolver) PreSalesInfo(ctx context.Context, obj *ent.Product) (*model.PreSalesContact, error) {
+	if c, joined := joinedPreSales(obj); joined {
+		return c, nil
+	}
 	return preSalesLoaderFrom(ctx).load(ctx, obj.SellerID)
 }
 
@@ -189,7 +192,9 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 
 // Product is the resolver for the product field.
 func (r *queryResolver) Product(ctx context.Context, id int) (*ent.Product, error) {
-	p, err := r.client.Product.Query().Where(product.ID(id)).CollectFields(ctx)
+	q := r.client.Product.Query().Where(product.ID(id))
+	withPreSalesJoined(ctx, q)
+	p, err := q.CollectFields(ctx)
 	if err != nil {
 		return nil, err
 	}

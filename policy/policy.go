@@ -20,11 +20,13 @@ import (
 	"fmt"
 
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/entql"
 
 	"servicesupport/auth"
 	gen "servicesupport/ent"
 	"servicesupport/ent/customerservicegroup"
+	"servicesupport/ent/predicate"
 	"servicesupport/ent/privacy"
 	"servicesupport/ent/product"
 	"servicesupport/ent/review"
@@ -107,12 +109,7 @@ func Product() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			privacy.ProductQueryRuleFunc(func(ctx context.Context, q *gen.ProductQuery) error {
-				v := auth.FromContext(ctx)
-				if v.IsStaff() {
-					q.Where(product.StatusNEQ(product.StatusRemoved))
-				} else {
-					q.Where(product.Or(product.SellerID(v.SellerID), released))
-				}
+				q.Where(predicate.Product(visibleProducts(auth.FromContext(ctx))))
 				return privacy.Allow
 			}),
 		},
@@ -122,6 +119,37 @@ func Product() ent.Policy {
 		},
 	}
 }
+
+// visibleProducts is the rule of Product's query policy, on the columns
+// seller_id and status, so that it applies alike to the products and to
+// their counts (VisibleProductCounts). A viewer without a seller matches
+// released products only: "seller_id = 0 OR status = 'RELEASED'" would keep
+// the planner from using the status indexes.
+func visibleProducts(v *auth.Viewer) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		status := s.C(product.FieldStatus)
+		switch {
+		case v.IsStaff():
+			s.Where(sql.NEQ(status, product.StatusRemoved.String()))
+		case v.SellerID == 0:
+			s.Where(sql.EQ(status, product.StatusReleased.String()))
+		default:
+			s.Where(sql.Or(sql.EQ(s.C(product.FieldSellerID), v.SellerID), sql.EQ(status, product.StatusReleased.String())))
+		}
+	}
+}
+
+// VisibleProductCounts matches the rows of product_counts that count the
+// products the viewer in ctx may see: the sum of their n is the size of
+// the viewer's unfiltered product list.
+func VisibleProductCounts(ctx context.Context) predicate.ProductCount {
+	return predicate.ProductCount(visibleProducts(auth.FromContext(ctx)))
+}
+
+// ProductCount: the counters behind totalCount are read by the graph
+// layer as System, with VisibleProductCounts; nobody reads or writes them
+// directly (database triggers keep them).
+func ProductCount() ent.Policy { return nobody() }
 
 // Review: its seller and staff read it. The seller submits and withdraws its
 // own; staff decide any.

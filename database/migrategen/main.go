@@ -36,7 +36,16 @@ func main() {
 	name := flag.String("name", "", "name of the migration (e.g. add_api_keys)")
 	pg := flag.String("postgres", "", "URL of an empty PostgreSQL database to plan on (skip PostgreSQL when empty)")
 	root := flag.String("dir", "database/migrations", "folder of the migration folders")
+	rehash := flag.Bool("rehash", false, "only rewrite each folder's atlas.sum (after adding hand-written statements, such as triggers, to a new migration)")
 	flag.Parse()
+	if *rehash {
+		for _, d := range []string{"sqlite", "postgres"} {
+			if err := writeSum(filepath.Join(*root, d)); err != nil {
+				log.Fatalf("%s: %v", d, err)
+			}
+		}
+		return
+	}
 	if *name == "" {
 		log.Fatal("-name is required")
 	}
@@ -60,6 +69,19 @@ func main() {
 	} else {
 		log.Print("no -postgres URL: PostgreSQL migrations not planned")
 	}
+}
+
+// writeSum rewrites the atlas.sum of a migration folder from its files.
+func writeSum(path string) error {
+	dir, err := migrate.NewLocalDir(path)
+	if err != nil {
+		return err
+	}
+	sum, err := dir.Checksum()
+	if err != nil {
+		return err
+	}
+	return migrate.WriteSumFile(dir, sum)
 }
 
 // plan writes one dialect's next migration, if the schema changed.

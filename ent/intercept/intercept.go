@@ -14,6 +14,7 @@ import (
 	"servicesupport/ent/persistedquery"
 	"servicesupport/ent/predicate"
 	"servicesupport/ent/product"
+	"servicesupport/ent/productcount"
 	"servicesupport/ent/review"
 	"servicesupport/ent/seller"
 	"servicesupport/ent/webhookdelivery"
@@ -240,6 +241,33 @@ func (f TraverseProduct) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ProductQuery", q)
 }
 
+// The ProductCountFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ProductCountFunc func(context.Context, *ent.ProductCountQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ProductCountFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ProductCountQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ProductCountQuery", q)
+}
+
+// The TraverseProductCount type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseProductCount func(context.Context, *ent.ProductCountQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseProductCount) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseProductCount) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProductCountQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ProductCountQuery", q)
+}
+
 // The ReviewFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ReviewFunc func(context.Context, *ent.ReviewQuery) (ent.Value, error)
 
@@ -363,6 +391,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.PersistedQueryQuery, predicate.PersistedQuery, persistedquery.OrderOption]{typ: ent.TypePersistedQuery, tq: q}, nil
 	case *ent.ProductQuery:
 		return &query[*ent.ProductQuery, predicate.Product, product.OrderOption]{typ: ent.TypeProduct, tq: q}, nil
+	case *ent.ProductCountQuery:
+		return &query[*ent.ProductCountQuery, predicate.ProductCount, productcount.OrderOption]{typ: ent.TypeProductCount, tq: q}, nil
 	case *ent.ReviewQuery:
 		return &query[*ent.ReviewQuery, predicate.Review, review.OrderOption]{typ: ent.TypeReview, tq: q}, nil
 	case *ent.SellerQuery:

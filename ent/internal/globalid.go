@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"contacts\":0,\"customer_service_groups\":4294967296,\"events\":25769803776,\"idempotency_keys\":38654705664,\"persisted_queries\":21474836480,\"products\":8589934592,\"reviews\":12884901888,\"sellers\":17179869184,\"webhook_deliveries\":30064771072,\"webhook_endpoints\":34359738368}"
+const IncrementStarts = "{\"contacts\":0,\"customer_service_groups\":4294967296,\"events\":25769803776,\"idempotency_keys\":38654705664,\"persisted_queries\":21474836480,\"product_counts\":42949672960,\"products\":8589934592,\"reviews\":12884901888,\"sellers\":17179869184,\"webhook_deliveries\":30064771072,\"webhook_endpoints\":34359738368}"

@@ -232,9 +232,14 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "product_status",
+				Name:    "product_status_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProductsColumns[5]},
+				Columns: []*schema.Column{ProductsColumns[5], ProductsColumns[0]},
+			},
+			{
+				Name:    "product_status_released_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{ProductsColumns[5], ProductsColumns[6], ProductsColumns[0]},
 			},
 			{
 				Name:    "product_seller_id_status",
@@ -245,6 +250,31 @@ var (
 				Name:    "product_after_sales_group_id_status",
 				Unique:  false,
 				Columns: []*schema.Column{ProductsColumns[8], ProductsColumns[5]},
+			},
+		},
+	}
+	// ProductCountsColumns holds the columns for the "product_counts" table.
+	ProductCountsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "seller_id", Type: field.TypeInt},
+		{Name: "status", Type: field.TypeString},
+		{Name: "n", Type: field.TypeInt, Default: 0},
+	}
+	// ProductCountsTable holds the schema information for the "product_counts" table.
+	ProductCountsTable = &schema.Table{
+		Name:       "product_counts",
+		Columns:    ProductCountsColumns,
+		PrimaryKey: []*schema.Column{ProductCountsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "productcount_seller_id_status",
+				Unique:  true,
+				Columns: []*schema.Column{ProductCountsColumns[1], ProductCountsColumns[2]},
+			},
+			{
+				Name:    "productcount_status_n",
+				Unique:  false,
+				Columns: []*schema.Column{ProductCountsColumns[2], ProductCountsColumns[3]},
 			},
 		},
 	}
@@ -324,6 +354,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "account_id", Type: field.TypeString, Unique: true},
 		{Name: "name", Type: field.TypeString},
+		{Name: "page_version", Type: field.TypeInt, Default: 0},
 		{Name: "business_contact_id", Type: field.TypeInt, Nullable: true},
 		{Name: "pre_sales_contact_id", Type: field.TypeInt, Nullable: true},
 	}
@@ -335,13 +366,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "sellers_contacts_business_contact",
-				Columns:    []*schema.Column{SellersColumns[4]},
+				Columns:    []*schema.Column{SellersColumns[5]},
 				RefColumns: []*schema.Column{ContactsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "sellers_contacts_pre_sales_contact",
-				Columns:    []*schema.Column{SellersColumns[5]},
+				Columns:    []*schema.Column{SellersColumns[6]},
 				RefColumns: []*schema.Column{ContactsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -425,6 +456,7 @@ var (
 		IdempotencyKeysTable,
 		PersistedQueriesTable,
 		ProductsTable,
+		ProductCountsTable,
 		ReviewsTable,
 		SellersTable,
 		WebhookDeliveriesTable,
@@ -458,6 +490,9 @@ func init() {
 	ProductsTable.ForeignKeys[1].RefTable = SellersTable
 	ProductsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(8589934592),
+	}
+	ProductCountsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(42949672960),
 	}
 	ReviewsTable.ForeignKeys[0].RefTable = ContactsTable
 	ReviewsTable.ForeignKeys[1].RefTable = ProductsTable

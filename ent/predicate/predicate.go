@@ -24,6 +24,9 @@ type PersistedQuery func(*sql.Selector)
 // Product is the predicate function for product builders.
 type Product func(*sql.Selector)
 
+// ProductCount is the predicate function for productcount builders.
+type ProductCount func(*sql.Selector)
+
 // Review is the predicate function for review builders.
 type Review func(*sql.Selector)
 

@@ -255,6 +255,30 @@ func (f ProductMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProductMutation", m)
 }
 
+// The ProductCountQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ProductCountQueryRuleFunc func(context.Context, *ent.ProductCountQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ProductCountQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProductCountQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ProductCountQuery", q)
+}
+
+// The ProductCountMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ProductCountMutationRuleFunc func(context.Context, *ent.ProductCountMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ProductCountMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ProductCountMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProductCountMutation", m)
+}
+
 // The ReviewQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ReviewQueryRuleFunc func(context.Context, *ent.ReviewQuery) error
@@ -398,6 +422,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ProductQuery:
 		return q.Filter(), nil
+	case *ent.ProductCountQuery:
+		return q.Filter(), nil
 	case *ent.ReviewQuery:
 		return q.Filter(), nil
 	case *ent.SellerQuery:
@@ -424,6 +450,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.PersistedQueryMutation:
 		return m.Filter(), nil
 	case *ent.ProductMutation:
+		return m.Filter(), nil
+	case *ent.ProductCountMutation:
 		return m.Filter(), nil
 	case *ent.ReviewMutation:
 		return m.Filter(), nil

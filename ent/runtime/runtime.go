@@ -10,6 +10,7 @@ import (
 	"servicesupport/ent/idempotencykey"
 	"servicesupport/ent/persistedquery"
 	"servicesupport/ent/product"
+	"servicesupport/ent/productcount"
 	"servicesupport/ent/review"
 	"servicesupport/ent/schema"
 	"servicesupport/ent/seller"
@@ -167,6 +168,21 @@ func init() {
 	productDescVersion := productFields[6].Descriptor()
 	// product.DefaultVersion holds the default value on creation for the version field.
 	product.DefaultVersion = productDescVersion.Default.(int)
+	productcount.Policy = privacy.NewPolicies(schema.ProductCount{})
+	productcount.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := productcount.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	productcountFields := schema.ProductCount{}.Fields()
+	_ = productcountFields
+	// productcountDescN is the schema descriptor for n field.
+	productcountDescN := productcountFields[2].Descriptor()
+	// productcount.DefaultN holds the default value on creation for the n field.
+	productcount.DefaultN = productcountDescN.Default.(int)
 	review.Policy = privacy.NewPolicies(schema.Review{})
 	review.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -207,6 +223,10 @@ func init() {
 	sellerDescName := sellerFields[1].Descriptor()
 	// seller.NameValidator is a validator for the "name" field. It is called by the builders before save.
 	seller.NameValidator = sellerDescName.Validators[0].(func(string) error)
+	// sellerDescPageVersion is the schema descriptor for page_version field.
+	sellerDescPageVersion := sellerFields[4].Descriptor()
+	// seller.DefaultPageVersion holds the default value on creation for the page_version field.
+	seller.DefaultPageVersion = sellerDescPageVersion.Default.(int)
 	webhookdeliveryMixin := schema.WebhookDelivery{}.Mixin()
 	webhookdelivery.Policy = privacy.NewPolicies(schema.WebhookDelivery{})
 	webhookdelivery.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -86,7 +86,10 @@ func (Product) Edges() []ent.Edge {
 // Indexes of the Product.
 func (Product) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("status"),
+		// The public list: released products by id (the default order)
+		// and by release time, newest first or last.
+		index.Fields("status", "id"),
+		index.Fields("status", "released_at", "id"),
 		index.Fields("seller_id", "status"),
 		// Group visibility ("selected by a released product") and the
 		// group's products look products up by group.

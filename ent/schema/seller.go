@@ -50,6 +50,12 @@ func (Seller) Fields() []ent.Field {
 			Optional().
 			Nillable().
 			Annotations(entgql.Skip()),
+		// Written by database triggers only (migrations: page_versions), in
+		// the transaction of every write to what a product page shows.
+		field.Int("page_version").
+			Default(0).
+			Comment("Incremented in the writing transaction whenever the seller's name, approved contacts, groups or products change; the product page cache compares it.").
+			Annotations(entgql.Skip()),
 	}
 }
 

@@ -25,6 +25,8 @@ const (
 	FieldBusinessContactID = "business_contact_id"
 	// FieldPreSalesContactID holds the string denoting the pre_sales_contact_id field in the database.
 	FieldPreSalesContactID = "pre_sales_contact_id"
+	// FieldPageVersion holds the string denoting the page_version field in the database.
+	FieldPageVersion = "page_version"
 	// EdgeContacts holds the string denoting the contacts edge name in mutations.
 	EdgeContacts = "contacts"
 	// EdgeBusinessContact holds the string denoting the business_contact edge name in mutations.
@@ -109,6 +111,7 @@ var Columns = []string{
 	FieldName,
 	FieldBusinessContactID,
 	FieldPreSalesContactID,
+	FieldPageVersion,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -135,6 +138,8 @@ var (
 	AccountIDValidator func(string) error
 	// NameValidator is a validator for the "name" field. It is called by the builders before save.
 	NameValidator func(string) error
+	// DefaultPageVersion holds the default value on creation for the "page_version" field.
+	DefaultPageVersion int
 )
 
 // OrderOption defines the ordering options for the Seller queries.
@@ -168,6 +173,11 @@ func ByBusinessContactID(opts ...sql.OrderTermOption) OrderOption {
 // ByPreSalesContactID orders the results by the pre_sales_contact_id field.
 func ByPreSalesContactID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPreSalesContactID, opts...).ToFunc()
+}
+
+// ByPageVersion orders the results by the page_version field.
+func ByPageVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPageVersion, opts...).ToFunc()
 }
 
 // ByContactsCount orders the results by contacts count.

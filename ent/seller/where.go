@@ -80,6 +80,11 @@ func PreSalesContactID(v int) predicate.Seller {
 	return predicate.Seller(sql.FieldEQ(FieldPreSalesContactID, v))
 }
 
+// PageVersion applies equality check predicate on the "page_version" field. It's identical to PageVersionEQ.
+func PageVersion(v int) predicate.Seller {
+	return predicate.Seller(sql.FieldEQ(FieldPageVersion, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Seller {
 	return predicate.Seller(sql.FieldEQ(FieldCreatedAt, v))
@@ -308,6 +313,46 @@ func PreSalesContactIDIsNil() predicate.Seller {
 // PreSalesContactIDNotNil applies the NotNil predicate on the "pre_sales_contact_id" field.
 func PreSalesContactIDNotNil() predicate.Seller {
 	return predicate.Seller(sql.FieldNotNull(FieldPreSalesContactID))
+}
+
+// PageVersionEQ applies the EQ predicate on the "page_version" field.
+func PageVersionEQ(v int) predicate.Seller {
+	return predicate.Seller(sql.FieldEQ(FieldPageVersion, v))
+}
+
+// PageVersionNEQ applies the NEQ predicate on the "page_version" field.
+func PageVersionNEQ(v int) predicate.Seller {
+	return predicate.Seller(sql.FieldNEQ(FieldPageVersion, v))
+}
+
+// PageVersionIn applies the In predicate on the "page_version" field.
+func PageVersionIn(vs ...int) predicate.Seller {
+	return predicate.Seller(sql.FieldIn(FieldPageVersion, vs...))
+}
+
+// PageVersionNotIn applies the NotIn predicate on the "page_version" field.
+func PageVersionNotIn(vs ...int) predicate.Seller {
+	return predicate.Seller(sql.FieldNotIn(FieldPageVersion, vs...))
+}
+
+// PageVersionGT applies the GT predicate on the "page_version" field.
+func PageVersionGT(v int) predicate.Seller {
+	return predicate.Seller(sql.FieldGT(FieldPageVersion, v))
+}
+
+// PageVersionGTE applies the GTE predicate on the "page_version" field.
+func PageVersionGTE(v int) predicate.Seller {
+	return predicate.Seller(sql.FieldGTE(FieldPageVersion, v))
+}
+
+// PageVersionLT applies the LT predicate on the "page_version" field.
+func PageVersionLT(v int) predicate.Seller {
+	return predicate.Seller(sql.FieldLT(FieldPageVersion, v))
+}
+
+// PageVersionLTE applies the LTE predicate on the "page_version" field.
+func PageVersionLTE(v int) predicate.Seller {
+	return predicate.Seller(sql.FieldLTE(FieldPageVersion, v))
 }
 
 // HasContacts applies the HasEdge predicate on the "contacts" edge.
