@@ -39,7 +39,7 @@ func main() {
 			gen.FeatureModifier,
 			gen.FeatureExecQuery,
 		},
-	}, entc.Extensions(ex))
+	}, entc.Extensions(ex), entc.TemplateFiles("./ent/template/joined.tmpl"))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}

@@ -55,7 +55,17 @@ func (r *queryResolver) Products(ctx context.Context, after *entgql.Cursor[int],
 	}
 	q := r.client.Product.Query()
 	withPreSalesJoined(ctx, q, "edges", "node")
-	return q.Paginate(ctx, after, first, before, last, ent.WithProductOrder(orderBy), ent.WithProductFilter(where.Filter))
+	collect, hand := joinCompanions(ctx, r.client, q, "edges", "node")
+	conn, err := q.Paginate(collect, after, first, before, last, ent.WithProductOrder(orderBy), ent.WithProductFilter(where.Filter))
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range conn.Edges {
+		if err := hand(e.Node); err != nil {
+			return nil, err
+		}
+	}
+	return conn, nil
 }
 
 // Reviews is the resolver for the reviews field.

@@ -218,7 +218,9 @@ func (c *pageCache) serve(ctx context.Context, e *pageEntry) *graphql.Response {
 	buf.Write(e.segments[0])
 	if len(e.holes) > 0 {
 		ec := newExecutionContext(graphql.GetOperationContext(ctx), c.schema, make(chan graphql.DeferredResult))
-		ctx = withScheduleMemo(ctx)
+		// The kept actual cost counts the groups' objects already: the
+		// groups rendered again are not counted twice.
+		ctx = withScheduleMemo(context.WithValue(ctx, fieldCountKey{}, nil))
 		for i, h := range e.holes {
 			fc := *h.field
 			fc.Result = h.group

@@ -194,15 +194,19 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 func (r *queryResolver) Product(ctx context.Context, id int) (*ent.Product, error) {
 	q := r.client.Product.Query().Where(product.ID(id))
 	withPreSalesJoined(ctx, q)
-	p, err := q.CollectFields(ctx)
+	collect, hand := joinCompanions(ctx, r.client, q)
+	q, err := q.CollectFields(collect)
 	if err != nil {
 		return nil, err
 	}
-	p2, err := p.Only(ctx)
+	p, err := q.Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}
-	return p2, err
+	if err == nil {
+		err = hand(p)
+	}
+	return p, err
 }
 
 // AccountID is the resolver for the accountID field.

@@ -120,6 +120,17 @@ func Product() ent.Policy {
 	}
 }
 
+// ReadWithProduct are the edges of a product that whoever reads the product
+// reads too, so that the graph layer may read them in the product's own
+// query rather than through their own policies: its seller (a viewer reads
+// a product it owns, as staff, or released — and the Seller policy shows
+// its own seller to a seller, every seller to staff, and to everybody a
+// seller with a released product) and its after-sales group (likewise: its
+// own group, as staff, or a group that a released product selects; the
+// service only lets a product select its own seller's group). What their
+// fields show still follows fields.go.
+var ReadWithProduct = map[string]bool{"seller": true, "afterSalesGroup": true}
+
 // visibleProducts is the rule of Product's query policy, on the columns
 // seller_id and status, so that it applies alike to the products and to
 // their counts (VisibleProductCounts). A viewer without a seller matches
