@@ -5,6 +5,7 @@ package ent
 import (
 	"database/sql"
 	"fmt"
+	"time"
 )
 
 // FromJoined builds a CustomerServiceGroup from its columns as another query read
@@ -15,6 +16,9 @@ func (c *CustomerServiceGroupClient) FromJoined(columns []string, values []any) 
 	targets, err := node.scanValues(columns)
 	if err != nil {
 		return nil, err
+	}
+	if len(values) != len(columns) {
+		return nil, fmt.Errorf("CustomerServiceGroup: %d values for %d columns", len(values), len(columns))
 	}
 	for i, t := range targets {
 		if err := assignJoined(t, values[i]); err != nil {
@@ -35,6 +39,9 @@ func (c *SellerClient) FromJoined(columns []string, values []any) (*Seller, erro
 	targets, err := node.scanValues(columns)
 	if err != nil {
 		return nil, err
+	}
+	if len(values) != len(columns) {
+		return nil, fmt.Errorf("Seller: %d values for %d columns", len(values), len(columns))
 	}
 	for i, t := range targets {
 		if err := assignJoined(t, values[i]); err != nil {
@@ -59,24 +66,51 @@ func (_m *Product) SetJoinedAfterSalesGroup(g *CustomerServiceGroup) {
 	_m.Edges.AfterSalesGroup, _m.Edges.loadedTypes[1] = g, true
 }
 
-// assignJoined stores a column value as a driver handed it over into the
-// target its entity scans that column into.
+// assignJoined stores a joined column, as text (nil: NULL), into the target
+// its entity scans that column into.
 func assignJoined(target, v any) error {
-	if s, ok := target.(sql.Scanner); ok {
-		return s.Scan(v)
-	}
-	if b, ok := target.(*[]byte); ok {
+	switch t := target.(type) {
+	case *sql.NullTime:
+		s, ok := v.(string)
+		if !ok {
+			return t.Scan(v)
+		}
+		at, err := parseJoinedTime(s)
+		if err != nil {
+			return err
+		}
+		return t.Scan(at)
+	case sql.Scanner:
+		return t.Scan(v)
+	case *[]byte:
 		switch v := v.(type) {
 		case nil:
-			*b = nil
-		case []byte:
-			*b = append([]byte(nil), v...)
+			*t = nil
 		case string:
-			*b = []byte(v)
+			*t = []byte(v)
 		default:
 			return fmt.Errorf("unexpected %T", v)
 		}
 		return nil
 	}
 	return fmt.Errorf("cannot assign %T to %T", v, target)
+}
+
+// joinedTimeLayouts are the text forms of a time column: as the SQLite
+// driver writes times, and as PostgreSQL casts a timestamptz to text.
+var joinedTimeLayouts = []string{
+	"2006-01-02 15:04:05.999999999-07:00",
+	"2006-01-02 15:04:05.999999999-07",
+	"2006-01-02 15:04:05.999999999-07:00:00",
+	time.RFC3339Nano,
+}
+
+// parseJoinedTime reads a time column's text form.
+func parseJoinedTime(s string) (time.Time, error) {
+	for _, layout := range joinedTimeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("unexpected time %q", s)
 }

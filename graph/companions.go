@@ -2,48 +2,64 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"servicesupport/ent"
+	"servicesupport/ent/contact"
 	"servicesupport/ent/customerservicegroup"
 	"servicesupport/ent/product"
 	"servicesupport/ent/seller"
+	"servicesupport/graph/model"
 	"servicesupport/policy"
 )
 
-// A product page shows a product, its seller and its after-sales group:
-// eager loading reads them with a statement each. joinCompanions reads them
-// in the product's own statement instead (joined by primary key), and hands
-// them over as loaded edges, when policy.ReadWithProduct says the viewer
-// reads them with the product and the operation asks only for what their
-// rows hold (no edges of theirs, which eager loading would then have to
-// load for every product). Anything else is eager-loaded as before.
+// A product page shows a product, its seller, its after-sales group and
+// its seller's pre-sales projection: eager loading and the pre-sales loader
+// read them with a statement each. joinCompanions reads them in the
+// product's own statement instead (joined by primary key, so one row per
+// product), packed into one JSON text column so that the driver describes
+// one extra column per row rather than one per companion column, and hands
+// them over as loaded edges and to the pre-sales loader. The seller and the
+// group are joined when policy.ReadWithProduct says the viewer reads them
+// with the product and the operation asks only for what their rows hold (no
+// edges of theirs, which eager loading would then have to load for every
+// product); anything else is eager-loaded as before.
 
-// companion is an edge of Product that can be read by a join.
+// companionsColumn is the JSON array of the joined columns.
+const companionsColumn = "companions"
+
+// A companion is what a product query can read by a join.
 type companion struct {
-	field   string   // the GraphQL field
-	table   string   // the joined table
-	alias   string   // the joined table's alias, and the prefix of its columns
-	fk      string   // the product's column that references it
-	columns []string // the entity's columns
-	// hand reads the entity from the joined columns (nil when the row
-	// has none) and hands it to the product.
-	hand func(c *ent.Client, p *ent.Product, columns []string, values []any) error
+	field string // the GraphQL field of Product
+	width int    // how many columns it joins
+	// join adds the companion's tables to s (sellers joins the product's
+	// seller once, for every companion that needs it) and returns its
+	// width columns.
+	join func(s *sql.Selector, sellers func() *sql.SelectTable) []string
+	// hand gives the companion to the product; values are its columns as
+	// text (nil: NULL).
+	hand func(ctx context.Context, c *ent.Client, p *ent.Product, values []any) error
 }
 
 var companions = []companion{
 	{
-		field: "seller", table: seller.Table, alias: "joined_seller", fk: product.FieldSellerID, columns: seller.Columns,
-		hand: func(c *ent.Client, p *ent.Product, columns []string, values []any) error {
+		field: "seller", width: len(seller.Columns),
+		join: func(s *sql.Selector, sellers func() *sql.SelectTable) []string {
+			return qualified(sellers(), seller.Columns...)
+		},
+		hand: func(_ context.Context, c *ent.Client, p *ent.Product, values []any) error {
 			if values[0] == nil {
 				return fmt.Errorf("product %d: no seller row", p.ID)
 			}
-			s, err := c.Seller.FromJoined(columns, values)
+			s, err := c.Seller.FromJoined(seller.Columns, values)
 			if err == nil {
 				p.SetJoinedSeller(s)
 			}
@@ -51,27 +67,67 @@ var companions = []companion{
 		},
 	},
 	{
-		field: "afterSalesGroup", table: customerservicegroup.Table, alias: "joined_group", fk: product.FieldAfterSalesGroupID, columns: customerservicegroup.Columns,
-		hand: func(c *ent.Client, p *ent.Product, columns []string, values []any) error {
+		field: "afterSalesGroup", width: len(customerservicegroup.Columns),
+		join: func(s *sql.Selector, _ func() *sql.SelectTable) []string {
+			t := sql.Table(customerservicegroup.Table).As("joined_group")
+			s.LeftJoin(t).On(s.C(product.FieldAfterSalesGroupID), t.C(customerservicegroup.FieldID))
+			return qualified(t, customerservicegroup.Columns...)
+		},
+		hand: func(_ context.Context, c *ent.Client, p *ent.Product, values []any) error {
 			if values[0] == nil {
 				p.SetJoinedAfterSalesGroup(nil)
 				return nil
 			}
-			g, err := c.CustomerServiceGroup.FromJoined(columns, values)
+			g, err := c.CustomerServiceGroup.FromJoined(customerservicegroup.Columns, values)
 			if err == nil {
 				p.SetJoinedAfterSalesGroup(g)
 			}
 			return err
 		},
 	},
+	{
+		// The seller's id, and its current pre-sales contact's id, phone
+		// and email: the projection is public by design (the loader reads
+		// it as the system), and the product it hangs off passed the
+		// product's policy.
+		field: "preSalesInfo", width: 4,
+		join: func(s *sql.Selector, sellers func() *sql.SelectTable) []string {
+			st, t := sellers(), sql.Table(contact.Table).As("joined_pre_sales")
+			s.LeftJoin(t).On(st.C(seller.FieldPreSalesContactID), t.C(contact.FieldID))
+			return append(qualified(st, seller.FieldID), qualified(t, contact.FieldID, contact.FieldPhone, contact.FieldEmail)...)
+		},
+		hand: func(ctx context.Context, _ *ent.Client, p *ent.Product, values []any) error {
+			sellerID, err := strconv.Atoi(fmt.Sprint(values[0]))
+			if err != nil {
+				return fmt.Errorf("product %d: joined seller id: %w", p.ID, err)
+			}
+			var c *model.PreSalesContact
+			if values[1] != nil {
+				phone, _ := values[2].(string)
+				email, _ := values[3].(string)
+				c = &model.PreSalesContact{Phone: phone, Email: email}
+			}
+			preSalesLoaderFrom(ctx).prime(sellerID, c)
+			return nil
+		},
+	},
 }
 
 func init() {
 	for _, c := range companions {
-		if c.columns[0] != "id" || !policy.ReadWithProduct[c.field] {
+		if c.field != "preSalesInfo" && !policy.ReadWithProduct[c.field] {
 			panic("graph: companion " + c.field + " is not read with its product")
 		}
 	}
+}
+
+// qualified are the columns of t.
+func qualified(t *sql.SelectTable, columns ...string) []string {
+	out := make([]string, len(columns))
+	for i, c := range columns {
+		out[i] = t.C(c)
+	}
+	return out
 }
 
 // joinCompanions prepares q, the product query of the field in ctx whose
@@ -86,49 +142,66 @@ func joinCompanions(ctx context.Context, client *ent.Client, q *ent.ProductQuery
 	if fc == nil || oc == nil {
 		return ctx, none
 	}
-	var joined []companion
 	selection := fieldAt(oc, fc.Field.Field, path)
 	if selection == nil {
 		return ctx, none
 	}
+	// A companion is joined when every field asking for it (under any
+	// alias) asks for its row only.
+	joinable := map[string]bool{}
 	for _, f := range graphql.CollectFields(oc, selection.SelectionSet, implementors("Product")) {
-		for _, c := range companions {
-			if f.Name == c.field && rowOnly(oc, f) {
-				joined = append(joined, c)
-			}
+		if ok, seen := joinable[f.Name]; !seen || ok {
+			joinable[f.Name] = rowOnly(oc, f)
+		}
+	}
+	var joined []companion
+	width := 0
+	for _, c := range companions {
+		if joinable[c.field] && (c.field != "preSalesInfo" || preSalesLoaderFrom(ctx) != nil) {
+			joined = append(joined, c)
+			width += c.width
 		}
 	}
 	if len(joined) == 0 {
 		return ctx, none
 	}
 	q.Modify(func(s *sql.Selector) {
-		for _, c := range joined {
-			t := sql.Table(c.table).As(c.alias)
-			s.LeftJoin(t).On(s.C(c.fk), t.C("id"))
-			for _, col := range c.columns {
-				s.AppendSelectAs(t.C(col), c.alias+"__"+col)
+		var sellers *sql.SelectTable
+		sellersJoined := func() *sql.SelectTable {
+			if sellers == nil {
+				sellers = sql.Table(seller.Table).As("joined_seller")
+				s.LeftJoin(sellers).On(s.C(product.FieldSellerID), sellers.C(seller.FieldID))
 			}
+			return sellers
 		}
+		var columns []string
+		for _, c := range joined {
+			columns = append(columns, c.join(s, sellersJoined)...)
+		}
+		s.AppendSelectExprAs(jsonTextArray(s.Dialect(), columns), companionsColumn)
 	})
+	// The joined edges are left out of the selection that ent collects
+	// (preSalesInfo is no edge: ent then reads every product column).
 	drop := map[string]bool{}
 	for _, c := range joined {
-		drop[c.field] = true
+		drop[c.field] = c.field != "preSalesInfo"
 	}
 	narrowed := *fc
 	root := withoutFields(oc, fc.Field.Field, path, drop)
 	narrowed.Field = graphql.CollectedField{Field: root, Selections: root.SelectionSet}
 	hand := func(products ...*ent.Product) error {
 		for _, p := range products {
+			values, err := joinedValues(p)
+			if err != nil {
+				return err
+			}
+			if len(values) != width {
+				return fmt.Errorf("product %d: %d companion columns, want %d", p.ID, len(values), width)
+			}
 			for _, c := range joined {
-				values := make([]any, len(c.columns))
-				for i, col := range c.columns {
-					v, err := p.Value(c.alias + "__" + col)
-					if err != nil {
-						return err
-					}
-					values[i] = v
-				}
-				if err := c.hand(client, p, c.columns, values); err != nil {
+				row := values[:c.width]
+				values = values[c.width:]
+				if err := c.hand(ctx, client, p, row); err != nil {
 					return err
 				}
 			}
@@ -136,6 +209,50 @@ func joinCompanions(ctx context.Context, client *ent.Client, q *ent.ProductQuery
 		return nil
 	}
 	return graphql.WithFieldContext(ctx, &narrowed), hand
+}
+
+// jsonTextArray is the SQL expression of a JSON array of the columns as
+// text, itself as text.
+func jsonTextArray(d string, columns []string) sql.Querier {
+	return sql.ExprFunc(func(b *sql.Builder) {
+		if d == dialect.Postgres {
+			b.WriteString("CAST(json_build_array(")
+		} else {
+			b.WriteString("json_array(")
+		}
+		for i, c := range columns {
+			if i > 0 {
+				b.Comma()
+			}
+			b.WriteString("CAST(").WriteString(c).WriteString(" AS TEXT)")
+		}
+		b.WriteString(")")
+		if d == dialect.Postgres {
+			b.WriteString(" AS TEXT)")
+		}
+	})
+}
+
+// joinedValues decodes a product's companions column: strings and nils.
+func joinedValues(p *ent.Product) ([]any, error) {
+	v, err := p.Value(companionsColumn)
+	if err != nil {
+		return nil, err
+	}
+	var raw []byte
+	switch v := v.(type) {
+	case string:
+		raw = []byte(v)
+	case []byte:
+		raw = v
+	default:
+		return nil, fmt.Errorf("product %d: companions column is %T", p.ID, v)
+	}
+	var values []any
+	if err := json.Unmarshal(raw, &values); err != nil {
+		return nil, fmt.Errorf("product %d: companions column: %w", p.ID, err)
+	}
+	return values, nil
 }
 
 // rowOnly reports whether the selection of an entity field asks only for

@@ -54,7 +54,6 @@ func (r *queryResolver) Products(ctx context.Context, after *entgql.Cursor[int],
 		ctx = withCountedProducts(ctx)
 	}
 	q := r.client.Product.Query()
-	withPreSalesJoined(ctx, q, "edges", "node")
 	collect, hand := joinCompanions(ctx, r.client, q, "edges", "node")
 	conn, err := q.Paginate(collect, after, first, before, last, ent.WithProductOrder(orderBy), ent.WithProductFilter(where.Filter))
 	if err != nil {

@@ -36,6 +36,7 @@ import (
 	"servicesupport/feed"
 	"servicesupport/graph"
 	"servicesupport/telemetry"
+	"servicesupport/throttle"
 )
 
 // testSecret signs the tokens of every test.
@@ -190,9 +191,10 @@ func WithFeed() EnvOption { return func(o *envOptions) { o.feed = true } }
 // WithoutSellers leaves the database empty: no "acme" and "globex".
 func WithoutSellers() EnvOption { return func(o *envOptions) { o.noSellers = true } }
 
-// harnessBucket is the size of every viewer's cost bucket in tests, and
-// how many points it regains per second: the suites send expensive queries
-// as fast as the machine runs them, and a test is throttled only when it
+// harnessBucket is the size of every viewer's cost bucket in tests; it
+// regains throttle.MaxPoints a second, so it is full again at once: the
+// suites send expensive queries as fast as the machine runs them (parallel
+// subtests share a persona's bucket), and a test is throttled only when it
 // sets its own bucket (fairuse_test.go), never because the machine was
 // fast that day.
 const harnessBucket = 5000
@@ -216,7 +218,7 @@ func NewEnv(t testing.TB, opts ...EnvOption) *Env {
 	// 2,000 would also cap each operation at 2,000), so that a test's
 	// burst of large reads as one persona is not throttled: TestThrottling
 	// and TestCostExtension configure their own.
-	env.config = graph.HandlerConfig{Client: env.Client, Secret: testSecret, Logger: testLogger, RateLimitPoints: harnessBucket, RateLimitRestore: harnessBucket}
+	env.config = graph.HandlerConfig{Client: env.Client, Secret: testSecret, Logger: testLogger, RateLimitPoints: harnessBucket, RateLimitRestore: throttle.MaxPoints}
 	if o.feed {
 		env.Feed = StartFeed(t, env.URL, env.DB)
 		env.config.Feed = env.Feed

@@ -5,12 +5,10 @@ import (
 	"sync"
 
 	"entgo.io/ent/dialect/sql"
-	"github.com/99designs/gqlgen/graphql"
 
 	"servicesupport/ent"
 	"servicesupport/ent/contact"
 	"servicesupport/ent/predicate"
-	"servicesupport/ent/product"
 	"servicesupport/ent/seller"
 	"servicesupport/graph/model"
 	"servicesupport/policy"
@@ -57,6 +55,15 @@ func (l *preSalesLoader) want(sellerIDs ...int) {
 			l.pending[id] = true
 		}
 	}
+}
+
+// prime records a seller's public pre-sales contact (nil: none) read with
+// its products (see joinCompanions).
+func (l *preSalesLoader) prime(sellerID int, c *model.PreSalesContact) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.pending, sellerID)
+	l.loaded[sellerID] = c
 }
 
 // load returns the seller's public pre-sales contact, fetching it together
@@ -121,80 +128,4 @@ func currentPreSalesOf(sellerIDs []int) predicate.Contact {
 		s.Where(sql.In(s.C(contact.FieldID),
 			sql.Select(t.C(seller.FieldPreSalesContactID)).From(t).Where(sql.InInts(t.C(seller.FieldID), sellerIDs...))))
 	}
-}
-
-// Columns that withPreSalesJoined adds to a product query.
-const (
-	joinedPreSalesID    = "pre_sales_contact_id"
-	joinedPreSalesPhone = "pre_sales_phone"
-	joinedPreSalesEmail = "pre_sales_email"
-)
-
-// withPreSalesJoined reads the public pre-sales projection of each product's
-// seller in the product query itself (sellers and contacts joined by
-// primary key, one row each), when the operation asks for preSalesInfo
-// under path: a product page then costs one statement fewer than with the
-// loader, which serves the products loaded any other way. Joins on unique
-// keys leave the query's rows and counts as they are.
-func withPreSalesJoined(ctx context.Context, q *ent.ProductQuery, path ...string) {
-	if !selects(ctx, append(path, "preSalesInfo")...) {
-		return
-	}
-	q.Modify(func(s *sql.Selector) {
-		sellers, contacts := sql.Table(seller.Table).As("pre_sales_seller"), sql.Table(contact.Table).As("pre_sales_contact")
-		s.LeftJoin(sellers).On(s.C(product.FieldSellerID), sellers.C(seller.FieldID)).
-			LeftJoin(contacts).On(sellers.C(seller.FieldPreSalesContactID), contacts.C(contact.FieldID)).
-			AppendSelectAs(sellers.C(seller.FieldPreSalesContactID), joinedPreSalesID).
-			AppendSelectAs(contacts.C(contact.FieldPhone), joinedPreSalesPhone).
-			AppendSelectAs(contacts.C(contact.FieldEmail), joinedPreSalesEmail)
-	})
-}
-
-// joinedPreSales is the projection withPreSalesJoined read for p, if it did.
-func joinedPreSales(p *ent.Product) (c *model.PreSalesContact, joined bool) {
-	id, err := p.Value(joinedPreSalesID)
-	if err != nil {
-		return nil, false
-	}
-	if id == nil {
-		return nil, true // no approved pre-sales info yet
-	}
-	phone, _ := p.Value(joinedPreSalesPhone)
-	email, _ := p.Value(joinedPreSalesEmail)
-	return &model.PreSalesContact{Phone: text(phone), Email: text(email)}, true
-}
-
-// text is a joined text column as the drivers hand it over.
-func text(v ent.Value) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case []byte:
-		return string(v)
-	}
-	return ""
-}
-
-// selects reports whether the field in ctx selects the field at path
-// (through fragments, and for the operation's variables).
-func selects(ctx context.Context, path ...string) bool {
-	fc := graphql.GetFieldContext(ctx)
-	oc := graphql.GetOperationContext(ctx)
-	if fc == nil || oc == nil {
-		return false
-	}
-	sel := fc.Field.Selections
-	for _, name := range path {
-		found := false
-		for _, f := range graphql.CollectFields(oc, sel, nil) {
-			if f.Name == name {
-				sel, found = f.Selections, true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
 }

@@ -5,9 +5,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"servicesupport/graph"
-	"servicesupport/throttle"
 )
 
 // BenchmarkProductPage measures the product page through the whole stack
@@ -15,10 +12,9 @@ import (
 // in the same run: a query that touches no table. Report the ratios, not the
 // absolute times: these machines are shared.
 func BenchmarkProductPage(b *testing.B) {
-	// A bucket that refills at once: the cost rule and the charge still run
-	// on every request, but the benchmark's thousands of requests a second
-	// are never throttled.
-	env := NewEnv(b, WithConfig(func(c *graph.HandlerConfig) { c.RateLimitRestore = throttle.MaxPoints }))
+	// The harness's buckets refill at once: the cost rule and the charge
+	// still run on every request, but it is never throttled.
+	env := NewEnv(b)
 	seedCatalog(b, env, 50)
 	var first struct {
 		Products struct {

@@ -167,9 +167,6 @@ func (r *mutationResolver) DeleteWebhookEndpoint(ctx context.Context, id int) (*
 
 // PreSalesInfo is the resolver for the preSalesInfo field.
 func (r *productResolver) PreSalesInfo(ctx context.Context, obj *ent.Product) (*model.PreSalesContact, error) {
-	if c, joined := joinedPreSales(obj); joined {
-		return c, nil
-	}
 	return preSalesLoaderFrom(ctx).load(ctx, obj.SellerID)
 }
 
@@ -193,7 +190,6 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 // Product is the resolver for the product field.
 func (r *queryResolver) Product(ctx context.Context, id int) (*ent.Product, error) {
 	q := r.client.Product.Query().Where(product.ID(id))
-	withPreSalesJoined(ctx, q)
 	collect, hand := joinCompanions(ctx, r.client, q)
 	q, err := q.CollectFields(collect)
 	if err != nil {
