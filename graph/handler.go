@@ -178,7 +178,7 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	srv.AroundFields(countObjects(schema.Schema()))
 	pages := newPageCache(resolvers.client, schema.(pricedSchema).ExecutableSchema, cfg.NoCache, log)
 	if pages != nil {
-		srv.AroundFields(recordGroups)
+		srv.AroundFields(recordHoles)
 	}
 	srv.AroundOperations(socketOperations(timeout, edge))
 	// Each root field gets its own pre-sales loader: a mutation's payload

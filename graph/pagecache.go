@@ -42,11 +42,12 @@ const pageCacheSize = 10000
 // the write (migration product_counts_and_page_triggers), so once a
 // mutation has answered, no instance serves what it changed.
 //
-// What depends on the time is never kept: every after-sales group of a kept
-// answer is a hole, worked out again at each read from the group the
-// answer was made from (openNow, nextOpenAt, nextCloseAt and todayHours are
-// computed at read time, by the same resolvers). An answer with errors, or
-// with groups in lists, is not kept.
+// What depends on the time is never kept: every field of a kept answer
+// whose resolver reads the clock (readTimeFields: openNow, nextOpenAt,
+// nextCloseAt and todayHours) is a hole, worked out again at each read by
+// the same resolver from the group the answer was made from. An answer with
+// errors, or with a resolver field that is classified neither as reading
+// the clock nor as not (timelessResolvers), is not kept.
 type pageCache struct {
 	log     *slog.Logger
 	client  *ent.Client
@@ -66,12 +67,37 @@ type pageEntry struct {
 	actual int
 }
 
-// pageHole is an after-sales group in a kept answer, rendered again at
-// each read.
+// pageHole is a field of a kept answer that is worked out again at each
+// read.
 type pageHole struct {
-	path  ast.Path
-	field *graphql.FieldContext // the group's field, as it ran
-	group *ent.CustomerServiceGroup
+	path   ast.Path
+	parent *graphql.FieldContext // the group's field, as it ran
+	field  graphql.CollectedField
+	group  *ent.CustomerServiceGroup
+	render groupField
+}
+
+// groupField is a generated field executor of CustomerServiceGroup.
+type groupField func(*executionContext, context.Context, graphql.CollectedField, *ent.CustomerServiceGroup) graphql.Marshaler
+
+// readTimeFields are the resolvers whose answer depends on the moment they
+// run: holes in a kept answer.
+var readTimeFields = map[string]groupField{
+	"CustomerServiceGroup.openNow":     (*executionContext)._CustomerServiceGroup_openNow,
+	"CustomerServiceGroup.nextOpenAt":  (*executionContext)._CustomerServiceGroup_nextOpenAt,
+	"CustomerServiceGroup.nextCloseAt": (*executionContext)._CustomerServiceGroup_nextCloseAt,
+	"CustomerServiceGroup.todayHours":  (*executionContext)._CustomerServiceGroup_todayHours,
+}
+
+// timelessResolvers are the other resolvers a kept answer may hold: what
+// they answer follows from rows that the page version covers. A resolver in
+// neither list makes an answer uncacheable.
+var timelessResolvers = map[string]bool{
+	"Query.product": true, // the only root field of a kept answer
+	"CustomerServiceGroup.meetsServicePolicy": true,
+	"CustomerServiceGroup.weeklyHours":        true,
+	"Product.preSalesInfo":                    true,
+	"Seller.accountID":                        true,
 }
 
 // newPageCache returns a cache of product page answers, or nil when off.
@@ -91,28 +117,32 @@ type pageRecorder struct {
 
 type pageRecorderKey struct{}
 
-// recordGroups is the field middleware that notes every after-sales group
-// of an answer being recorded for the cache.
-func recordGroups(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
+// recordHoles is the field middleware that notes the holes of an answer
+// being recorded for the cache.
+func recordHoles(ctx context.Context, next graphql.Resolver) (any, error) {
 	rec, _ := ctx.Value(pageRecorderKey{}).(*pageRecorder)
-	if rec == nil {
-		return res, err
-	}
 	fc := graphql.GetFieldContext(ctx)
-	if fc.Field.Definition == nil || fc.Field.Definition.Type.Name() != "CustomerServiceGroup" {
-		return res, err
+	if rec == nil || !fc.IsResolver {
+		return next(ctx)
 	}
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	g, single := res.(*ent.CustomerServiceGroup)
-	switch {
-	case fc.Field.Definition.Type.Elem != nil || !single:
+	name := fc.Object + "." + fc.Field.Name
+	render, hole := readTimeFields[name]
+	var group *ent.CustomerServiceGroup
+	if hole && fc.Parent != nil {
+		group, _ = fc.Parent.Result.(*ent.CustomerServiceGroup)
+	}
+	if !timelessResolvers[name] && group == nil {
+		rec.mu.Lock()
 		rec.uncacheable = true
-	case g != nil:
-		rec.holes = append(rec.holes, pageHole{path: fc.Path(), field: fc, group: g})
+		rec.mu.Unlock()
+		return next(ctx)
 	}
-	return res, err
+	if group != nil {
+		rec.mu.Lock()
+		rec.holes = append(rec.holes, pageHole{path: fc.Path(), parent: fc.Parent, field: fc.Field, group: group, render: render})
+		rec.mu.Unlock()
+	}
+	return next(ctx)
 }
 
 // intercept is the response middleware that serves kept answers and keeps
@@ -218,13 +248,12 @@ func (c *pageCache) serve(ctx context.Context, e *pageEntry) *graphql.Response {
 	buf.Write(e.segments[0])
 	if len(e.holes) > 0 {
 		ec := newExecutionContext(graphql.GetOperationContext(ctx), c.schema, make(chan graphql.DeferredResult))
-		// The kept actual cost counts the groups' objects already: the
-		// groups rendered again are not counted twice.
+		// The kept actual cost counts the holes' objects already: they are
+		// not counted twice.
 		ctx = withScheduleMemo(context.WithValue(ctx, fieldCountKey{}, nil))
 		for i, h := range e.holes {
-			fc := *h.field
-			fc.Result = h.group
-			ec._CustomerServiceGroup(graphql.WithFieldContext(ctx, &fc), fc.Field.Selections, h.group).MarshalGQL(&buf)
+			parent := *h.parent
+			h.render(ec, graphql.WithFieldContext(ctx, &parent), h.field, h.group).MarshalGQL(&buf)
 			buf.Write(e.segments[i+1])
 		}
 	}
@@ -238,7 +267,7 @@ func (c *pageCache) serve(ctx context.Context, e *pageEntry) *graphql.Response {
 
 // newPageEntry cuts an answer's data at its holes.
 func newPageEntry(data []byte, holes []pageHole) (*pageEntry, error) {
-	// A group inside another group's hole is rendered with it.
+	// A hole inside another hole is rendered with it.
 	slices.SortFunc(holes, func(a, b pageHole) int { return len(a.path) - len(b.path) })
 	var outer []pageHole
 	for _, h := range holes {

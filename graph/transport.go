@@ -413,9 +413,12 @@ type answer struct {
 	Extensions map[string]any  `json:"extensions,omitempty"`
 }
 
-// encode marshals a response with the exchange's cost.
+// encode marshals a response with the exchange's cost. The data, which
+// the executor (or the page cache) wrote as JSON already, is copied as it
+// is rather than parsed again: the answer is written field by field, in the
+// order of answer's fields.
 func (x *exchange) encode(resp *graphql.Response) []byte {
-	out := answer{Errors: capErrors(resp.Errors), Data: resp.Data, Extensions: resp.Extensions}
+	out := answer{Errors: capErrors(resp.Errors), Extensions: resp.Extensions}
 	if x.cost == nil {
 		x.cost = x.edge.unpriced(x.r, x.viewer)
 	}
@@ -423,13 +426,32 @@ func (x *exchange) encode(resp *graphql.Response) []byte {
 		out.Extensions = map[string]any{}
 	}
 	out.Extensions["cost"] = x.cost
-	b, err := json.Marshal(out)
+	var errs, ext []byte
+	var err error
+	if len(out.Errors) > 0 {
+		errs, err = json.Marshal(out.Errors)
+	}
+	if err == nil {
+		ext, err = json.Marshal(out.Extensions)
+	}
 	if err != nil {
 		// Only a value that cannot be JSON could get here: a bug.
 		slog.ErrorContext(x.r.Context(), "encoding an answer", "err", err)
-		b, _ = json.Marshal(answer{Errors: gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": CodeInternal}}}})
+		b, _ := json.Marshal(answer{Errors: gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": CodeInternal}}}})
+		return append(b, '\n')
 	}
-	return append(b, '\n')
+	b := make([]byte, 0, len(errs)+len(resp.Data)+len(ext)+40)
+	b = append(b, '{')
+	if errs != nil {
+		b = append(append(b, `"errors":`...), errs...)
+		b = append(b, ',')
+	}
+	if len(resp.Data) > 0 {
+		b = append(append(b, `"data":`...), resp.Data...)
+		b = append(b, ',')
+	}
+	b = append(append(b, `"extensions":`...), ext...)
+	return append(b, '}', '\n')
 }
 
 // writeErrors answers errors without data.
