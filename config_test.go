@@ -48,6 +48,7 @@ func TestHelpListsEverySetting(t *testing.T) {
 		"-rate-limit-points", "(env RATE_LIMIT_POINTS)", "(default 2000)",
 		"-rate-limit-restore", "(env RATE_LIMIT_RESTORE)", "(default 200)",
 		"-trusted-proxies", "(env TRUSTED_PROXIES)",
+		"-page-cache", "(env PAGE_CACHE)",
 		"-request-timeout deadline", "-graphiql\n", // a placeholder, and none for a boolean
 	} {
 		if !strings.Contains(help, want) {
@@ -73,7 +74,7 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	}
 	if s.addr != "127.0.0.1:7777" || !s.graphiql || s.secret != "from-env" || s.devMode ||
 		s.requestTimeout != 3*time.Second || len(s.origins) != 2 || s.origins[1] != "https://b.example" ||
-		s.databaseURL != "file:"+dir+"/servicesupport.db" {
+		s.databaseURL != "file:"+dir+"/servicesupport.db" || !s.pageCache {
 		t.Errorf("settings: %+v", s)
 	}
 	t.Setenv("AUTH_JWT_SECRET", "")
@@ -146,6 +147,7 @@ var badSettings = map[string][]string{
 	"rate-limit-points":      {"0", "-5", "lots", "2.5", "1000000001"},
 	"rate-limit-restore":     {"0", "fast"},
 	"trusted-proxies":        {"10.0.0.0/33", "proxy.internal", "10.0.0.0/8, *"},
+	"page-cache":             {"off", "enabled"},
 }
 
 // uncheckedSettings take any value: what would be refused is caught
@@ -242,6 +244,7 @@ func TestSettingsAcceptSense(t *testing.T) {
 		"DB_MAX_IDLE_CONNS":      "6",
 		"DB_CONN_MAX_LIFETIME":   "5m",
 		"MIGRATE_ON_START":       "false",
+		"PAGE_CACHE":             "false",
 		"WEBHOOK_ALLOW_INSECURE": "true",
 		"WEBHOOK_RETRY_BASE":     "250ms",
 		"RATE_LIMIT_POINTS":      "1000000000",
@@ -261,8 +264,8 @@ func TestSettingsAcceptSense(t *testing.T) {
 	if !s.webhookInsecure || s.webhookRetryBase != 250*time.Millisecond {
 		t.Errorf("webhook settings: insecure %v, retry base %v", s.webhookInsecure, s.webhookRetryBase)
 	}
-	if s.pool.MaxOpenConns != 12 || s.pool.MaxIdleConns != 6 || s.pool.ConnMaxLifetime != 5*time.Minute || s.migrateOnStart {
-		t.Errorf("pool %+v, migrateOnStart %v", s.pool, s.migrateOnStart)
+	if s.pool.MaxOpenConns != 12 || s.pool.MaxIdleConns != 6 || s.pool.ConnMaxLifetime != 5*time.Minute || s.migrateOnStart || s.pageCache {
+		t.Errorf("pool %+v, migrateOnStart %v, pageCache %v", s.pool, s.migrateOnStart, s.pageCache)
 	}
 	if s.rateLimitPoints != 1_000_000_000 || s.rateLimitRestore != 50 || fmt.Sprint(s.trustedProxies) != "[10.0.0.0/8 192.0.2.1/32 fd00::/8]" {
 		t.Errorf("rate limit %d/%d, proxies %v", s.rateLimitPoints, s.rateLimitRestore, s.trustedProxies)

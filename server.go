@@ -60,6 +60,7 @@ type settings struct {
 	rateLimitPoints   int
 	rateLimitRestore  int
 	trustedProxies    []netip.Prefix
+	pageCache         bool
 }
 
 // flagSet declares every setting as a flag whose default comes from the
@@ -90,6 +91,7 @@ func flagSet(name string, s *settings) (*flag.FlagSet, *[]error) {
 	define(fs, bad, &s.webhookRetryBase, "webhook-retry-base", webhook.DefaultRetryBase, parseDuration, "the first retry `delay` of a failed webhook delivery; each later one doubles, with jitter")
 	define(fs, bad, &s.rateLimitPoints, "rate-limit-points", graph.DefaultRateLimitPoints, parsePoints, "`points` in each viewer's cost bucket")
 	define(fs, bad, &s.rateLimitRestore, "rate-limit-restore", graph.DefaultRateLimitRestore, parsePoints, "`points` per second a cost bucket regains")
+	define(fs, bad, &s.pageCache, "page-cache", true, parseBool, "keep anonymous product page answers, checked against the database on every read")
 	define(fs, bad, &s.trustedProxies, "trusted-proxies", nil, throttle.ParseProxies, "comma-separated `prefixes` (CIDR, or one address) of the proxies whose X-Forwarded-For names the client")
 	return fs, bad
 }
@@ -285,6 +287,7 @@ func serve(s settings) error {
 			RateLimitPoints:      s.rateLimitPoints,
 			RateLimitRestore:     s.rateLimitRestore,
 			TrustedProxies:       s.trustedProxies,
+			NoCache:              !s.pageCache,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,

@@ -34,10 +34,14 @@ import (
 //     acknowledged survives a crash of the process or the machine. NORMAL
 //     (the usual WAL pairing) may lose the last commits on power loss; the
 //     writes here are few and small, so durability wins.
+//   - stmt_cache_size keeps each connection's most recent prepared
+//     statements: the product page and list statements are then compiled
+//     once per connection, not once per request.
 var sqliteDefaults = map[string]string{
-	"_journal_mode": "WAL",
-	"_busy_timeout": "10000",
-	"_synchronous":  "FULL",
+	"_journal_mode":    "WAL",
+	"_busy_timeout":    "10000",
+	"_synchronous":     "FULL",
+	"_stmt_cache_size": "64",
 }
 
 // sqliteRequired are applied whatever the URL says: the group limit, the

@@ -11,7 +11,7 @@ func TestSQLiteURL(t *testing.T) {
 		in   string
 		want map[string]string
 	}{
-		{"file:x.db", map[string]string{"_journal_mode": "WAL", "_busy_timeout": "10000", "_synchronous": "FULL", "_fk": "1", "_txlock": "immediate"}},
+		{"file:x.db", map[string]string{"_journal_mode": "WAL", "_busy_timeout": "10000", "_synchronous": "FULL", "_stmt_cache_size": "64", "_fk": "1", "_txlock": "immediate"}},
 		// Defaults give way to the URL…
 		{"file:x.db?_busy_timeout=500&_synchronous=NORMAL", map[string]string{"_busy_timeout": "500", "_synchronous": "NORMAL", "_txlock": "immediate"}},
 		// …but what the invariants rely on does not.

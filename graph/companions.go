@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -113,6 +114,24 @@ var companions = []companion{
 	},
 }
 
+// pageVersionCompanion reads the seller's page version with a product page
+// being recorded for the page cache (see pageCache.intercept).
+var pageVersionCompanion = companion{
+	field: "", width: 2,
+	join: func(s *sql.Selector, sellers func() *sql.SelectTable) []string {
+		return qualified(sellers(), seller.FieldID, seller.FieldPageVersion)
+	},
+	hand: func(ctx context.Context, _ *ent.Client, p *ent.Product, values []any) error {
+		sellerID, err1 := strconv.Atoi(fmt.Sprint(values[0]))
+		version, err2 := strconv.Atoi(fmt.Sprint(values[1]))
+		if err := errors.Join(err1, err2); err != nil {
+			return fmt.Errorf("product %d: joined page version: %w", p.ID, err)
+		}
+		recording(ctx).readOwner(sellerID, version)
+		return nil
+	},
+}
+
 func init() {
 	for _, c := range companions {
 		if c.field != "preSalesInfo" && !policy.ReadWithProduct[c.field] {
@@ -161,6 +180,10 @@ func joinCompanions(ctx context.Context, client *ent.Client, q *ent.ProductQuery
 			joined = append(joined, c)
 			width += c.width
 		}
+	}
+	if recording(ctx) != nil {
+		joined = append(joined, pageVersionCompanion)
+		width += pageVersionCompanion.width
 	}
 	if len(joined) == 0 {
 		return ctx, none

@@ -95,15 +95,20 @@ func (e *edge) admit(key string) (*charge, bool) {
 }
 
 // price takes the rest of the operation's requested cost (gqlgen's
-// complexity as the cost rule prices it, at least 1) once it validated;
-// false when the bucket does not hold it, and then the request costs
-// nothing at all: the admission point is given back, and the wait is
-// until the bucket holds the whole cost.
+// complexity as the cost rule prices it, at least 1) once it validated.
 func (c *charge) price(ctx context.Context) bool {
 	requested := 1
 	if stats := extension.GetComplexityStats(ctx); stats != nil {
 		requested = max(1, stats.Complexity)
 	}
+	return c.priceAt(requested)
+}
+
+// priceAt takes the rest of a requested cost (admit took its first
+// point); false when the bucket does not hold it, and then the request
+// costs nothing at all: the admission point is given back, and the wait is
+// until the bucket holds the whole cost.
+func (c *charge) priceAt(requested int) bool {
 	c.requested = requested
 	if requested == 1 {
 		return true

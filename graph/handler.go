@@ -141,6 +141,7 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 		timeout = DefaultRequestTimeout
 	}
 	edge := newEdge(cfg, timeout, log)
+	pages := newPageCache(resolvers.client, schema.(pricedSchema).ExecutableSchema, cfg.NoCache, log)
 	srv.AddTransport(websocketTransport(cfg.Secret, sellerOf(cfg.Client), cfg.AllowedOrigins))
 	srv.AddTransport(&httpTransport{
 		secret:  cfg.Secret,
@@ -149,6 +150,7 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 		maxBody: MaxBodyBytes,
 		edge:    edge,
 		log:     log,
+		pages:   pages,
 	})
 	srv.SetQueryCache(pagedDocuments{lru.New[*ast.QueryDocument](1000)})
 	srv.SetParserTokenLimit(parserTokenLimit)
@@ -176,7 +178,6 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	srv.AroundOperations(observeOperation)
 	srv.AroundFields(authorizeFields)
 	srv.AroundFields(countObjects(schema.Schema()))
-	pages := newPageCache(resolvers.client, schema.(pricedSchema).ExecutableSchema, cfg.NoCache, log)
 	if pages != nil {
 		srv.AroundFields(recordHoles)
 	}

@@ -94,14 +94,17 @@ func notAllowed() *gqlerror.Error {
 // request's log line and metrics.
 func observeOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	rec := telemetry.FromContext(ctx)
-	oc := graphql.GetOperationContext(ctx)
-	name := oc.OperationName
-	if name == "" && oc.Operation != nil {
-		name = oc.Operation.Name
-	}
-	rec.SetOperation(name)
+	rec.SetOperation(operationName(graphql.GetOperationContext(ctx)))
 	rec.SetRole(string(auth.FromContext(ctx).Role))
 	return next(ctx)
+}
+
+// operationName is the operation's name as the request log shows it.
+func operationName(oc *graphql.OperationContext) string {
+	if oc.OperationName == "" && oc.Operation != nil {
+		return oc.Operation.Name
+	}
+	return oc.OperationName
 }
 
 // observeResponse records whether the response carried errors.

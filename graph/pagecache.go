@@ -5,21 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
-	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"servicesupport/auth"
 	"servicesupport/ent"
-	"servicesupport/ent/product"
 	"servicesupport/ent/seller"
 	"servicesupport/policy"
 	"servicesupport/telemetry"
@@ -49,10 +46,11 @@ const pageCacheSize = 10000
 // errors, or with a resolver field that is classified neither as reading
 // the clock nor as not (timelessResolvers), is not kept.
 type pageCache struct {
-	log     *slog.Logger
-	client  *ent.Client
-	schema  *executableSchema
-	entries *lru.LRU[*pageEntry]
+	log       *slog.Logger
+	presenter graphql.ErrorPresenterFunc
+	client    *ent.Client
+	schema    *executableSchema
+	entries   *lru.Cache[string, *pageEntry]
 }
 
 // pageEntry is one kept answer.
@@ -63,8 +61,13 @@ type pageEntry struct {
 	// len(segments) == len(holes)+1.
 	segments [][]byte
 	holes    []pageHole
-	// actual is the answer's actual cost (objects resolved).
-	actual int
+	// actual is the answer's actual cost (objects resolved), requested
+	// its requested cost (what the cost rule priced it at).
+	actual, requested int
+	// op is the operation as it was made ready for the request the answer
+	// was made from: a hit is served without parsing, validating or
+	// pricing the request again.
+	op *graphql.OperationContext
 }
 
 // pageHole is a field of a kept answer that is worked out again at each
@@ -105,7 +108,8 @@ func newPageCache(client *ent.Client, es graphql.ExecutableSchema, off bool, log
 	if off {
 		return nil
 	}
-	return &pageCache{log: log, client: client, schema: es.(*executableSchema), entries: lru.New[*pageEntry](pageCacheSize)}
+	entries, _ := lru.New[string, *pageEntry](pageCacheSize) // fails on a size < 1 only
+	return &pageCache{log: log, presenter: presentError(log), client: client, schema: es.(*executableSchema), entries: entries}
 }
 
 // pageRecorder collects the holes of an answer while it is worked out.
@@ -113,6 +117,31 @@ type pageRecorder struct {
 	mu          sync.Mutex
 	holes       []pageHole
 	uncacheable bool
+	owner       *pageVersion // the product's seller, read with it
+}
+
+// pageVersion is a seller and its page version.
+type pageVersion struct{ sellerID, version int }
+
+// recording is the recorder of the answer being worked out in ctx, if it
+// is recorded for the cache.
+func recording(ctx context.Context) *pageRecorder {
+	rec, _ := ctx.Value(pageRecorderKey{}).(*pageRecorder)
+	return rec
+}
+
+// readOwner notes the page version of the product's seller, read in the
+// product's statement; a second, different one (no product page does
+// that) makes the answer uncacheable.
+func (rec *pageRecorder) readOwner(sellerID, version int) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	switch {
+	case rec.owner == nil:
+		rec.owner = &pageVersion{sellerID, version}
+	case *rec.owner != pageVersion{sellerID, version}:
+		rec.uncacheable = true
+	}
 }
 
 type pageRecorderKey struct{}
@@ -120,7 +149,7 @@ type pageRecorderKey struct{}
 // recordHoles is the field middleware that notes the holes of an answer
 // being recorded for the cache.
 func recordHoles(ctx context.Context, next graphql.Resolver) (any, error) {
-	rec, _ := ctx.Value(pageRecorderKey{}).(*pageRecorder)
+	rec := recording(ctx)
 	fc := graphql.GetFieldContext(ctx)
 	if rec == nil || !fc.IsResolver {
 		return next(ctx)
@@ -145,98 +174,106 @@ func recordHoles(ctx context.Context, next graphql.Resolver) (any, error) {
 	return next(ctx)
 }
 
-// intercept is the response middleware that serves kept answers and keeps
-// new ones.
+// intercept is the response middleware that keeps new answers. The page
+// version an answer is kept with is read in the product's own statement
+// (see joinCompanions), so it is the version of the rows the page was made
+// of; whatever the operation reads after it can only be newer, which makes
+// the kept answer look older than it is, never newer.
 func (c *pageCache) intercept(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	key, productID, ok := c.key(ctx)
-	if !ok {
-		return next(ctx)
-	}
-	e, owner, ok := c.lookup(ctx, key, productID)
-	if e != nil {
-		return c.serve(ctx, e)
-	}
+	key, ok := c.key(ctx)
 	if !ok {
 		return next(ctx)
 	}
 	rec := &pageRecorder{}
 	resp := next(context.WithValue(ctx, pageRecorderKey{}, rec))
-	if resp == nil || len(resp.Errors) > 0 || resp.Data == nil || rec.uncacheable {
+	if resp == nil || len(resp.Errors) > 0 || resp.Data == nil || rec.uncacheable || rec.owner == nil {
 		return resp
 	}
 	if e, err := newPageEntry(resp.Data, rec.holes); err == nil {
-		e.sellerID, e.version, e.actual = owner.SellerID, owner.Version, fieldCount(ctx)
-		c.entries.Add(ctx, key, e)
+		e.sellerID, e.version, e.actual = rec.owner.sellerID, rec.owner.version, fieldCount(ctx)
+		e.requested = 1
+		if stats := extension.GetComplexityStats(ctx); stats != nil {
+			e.requested = max(1, stats.Complexity)
+		}
+		e.op = graphql.GetOperationContext(ctx)
+		c.entries.Add(key, e)
 	}
 	return resp
 }
 
-// pageOwner is the seller of a product and its page version.
-type pageOwner struct {
-	SellerID int `json:"seller_id"`
-	Version  int `json:"page_version"`
+// pageKeyKey carries the cache key of a request (pageKey) from the
+// transport to intercept.
+type pageKeyKey struct{}
+
+// pageKey is the cache key of a request as it arrived: an anonymous
+// request with a document (not a persisted query's hash) and no
+// extensions. Whether its operation is a product page is known once it is
+// parsed (key); a kept answer's key is one that was.
+func pageKey(v *auth.Viewer, params *graphql.RawParams) (string, bool) {
+	if v.Subject != "" || params.Query == "" || len(params.Extensions) > 0 {
+		return "", false
+	}
+	vars, err := json.Marshal(params.Variables) // map keys sorted
+	if err != nil {
+		return "", false
+	}
+	return strings.Join([]string{params.Query, params.OperationName, string(vars)}, "\x00"), true
 }
 
-// lookup returns the kept answer under key while it is current; else,
-// when ok, the product's seller and its page version as they are before
-// the answer is worked out. A failing lookup (the database, even a
-// panicking driver) only means the page is worked out without the cache:
-// its resolvers then meet the same failure and answer it as usual.
-func (c *pageCache) lookup(ctx context.Context, key string, productID int) (kept *pageEntry, owner pageOwner, ok bool) {
+// current returns the answer kept under key while it is current, with the
+// context to serve it in: the operation it was made for (as it was made
+// ready: parsed, validated, priced) and a response context. The caller
+// charges e.requested and calls serve.
+func (c *pageCache) current(ctx context.Context, key string) (*pageEntry, context.Context) {
+	if c == nil {
+		return nil, ctx
+	}
+	e, found := c.entries.Get(key)
+	if !found {
+		return nil, ctx
+	}
+	if !c.isCurrent(ctx, e) {
+		// Worked out again, and kept again if it still may be.
+		c.entries.Remove(key)
+		return nil, ctx
+	}
+	// The hits of an answer share its operation: execution only reads it
+	// (its field collection cache has its own lock).
+	ctx = graphql.WithOperationContext(ctx, e.op)
+	return e, graphql.WithResponseContext(ctx, c.presenter, e.op.RecoverFunc)
+}
+
+// isCurrent reports whether a kept answer's seller still has the page
+// version the answer was made at. A failing check (the database, even a
+// panicking driver) only means the answer is not served from the cache.
+func (c *pageCache) isCurrent(ctx context.Context, e *pageEntry) (current bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			c.log.ErrorContext(ctx, "panic in the page cache", "panic", v)
-			kept, ok = nil, false
+			current = false
 		}
 	}()
-	sys := policy.System(ctx)
-	if e, found := c.entries.Get(ctx, key); found {
-		version, err := c.client.Seller.Query().Where(seller.ID(e.sellerID)).Select(seller.FieldPageVersion).Int(sys)
-		if err == nil && version == e.version {
-			return e, owner, true
-		}
-	}
-	// The version is read before the answer is worked out: a write that
-	// commits in between makes the kept answer look older than it is, never
-	// newer.
-	var owners []pageOwner
-	err := c.client.Product.Query().
-		Where(product.ID(productID)).
-		Modify(func(s *sql.Selector) {
-			t := sql.Table(seller.Table)
-			s.Join(t).On(s.C(product.FieldSellerID), t.C(seller.FieldID))
-			s.Select(s.C(product.FieldSellerID), sql.As(t.C(seller.FieldPageVersion), "page_version"))
-		}).
-		Scan(sys, &owners)
-	if err != nil || len(owners) != 1 {
-		return nil, owner, false
-	}
-	return nil, owners[0], true
+	version, err := c.client.Seller.Query().Where(seller.ID(e.sellerID)).Select(seller.FieldPageVersion).Int(policy.System(ctx))
+	return err == nil && version == e.version
 }
 
-// key is the cache key of the operation in ctx, and the product it shows,
-// when the operation is an anonymous product page query.
-func (c *pageCache) key(ctx context.Context) (string, int, bool) {
-	if c == nil || auth.FromContext(ctx).Subject != "" {
-		return "", 0, false
+// key is the cache key of the request in ctx (see pageKey) when its
+// operation is an anonymous product page query: a query whose only root
+// field is product(id).
+func (c *pageCache) key(ctx context.Context) (string, bool) {
+	key, _ := ctx.Value(pageKeyKey{}).(string)
+	if c == nil || key == "" || auth.FromContext(ctx).Subject != "" {
+		return "", false
 	}
 	rc := graphql.GetOperationContext(ctx)
 	if rc == nil || rc.Operation == nil || rc.Operation.Operation != ast.Query {
-		return "", 0, false
+		return "", false
 	}
 	roots := graphql.CollectFields(rc, rc.Operation.SelectionSet, []string{"Query"})
 	if len(roots) != 1 || roots[0].Name != "product" {
-		return "", 0, false
+		return "", false
 	}
-	id, err := strconv.Atoi(fmt.Sprint(roots[0].ArgumentMap(rc.Variables)["id"]))
-	if err != nil {
-		return "", 0, false
-	}
-	vars, err := json.Marshal(rc.Variables)
-	if err != nil {
-		return "", 0, false
-	}
-	return strings.Join([]string{rc.RawQuery, rc.OperationName, string(vars)}, "\x00"), id, true
+	return key, true
 }
 
 // serve answers from a kept entry, its groups rendered at this moment.

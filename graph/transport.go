@@ -54,6 +54,9 @@ type httpTransport struct {
 	maxBody int64
 	edge    *edge
 	log     *slog.Logger
+	// pages, when not nil, keeps anonymous product page answers; a hit is
+	// served before the request is parsed.
+	pages *pageCache
 }
 
 var _ graphql.Transport = (*httpTransport)(nil)
@@ -132,6 +135,13 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 		x.refuse(http.StatusTooManyRequests, CodeThrottled, charge.refusal())
 		return
 	}
+	if key, ok := pageKey(viewer, params); ok && t.pages != nil {
+		ctx = context.WithValue(ctx, pageKeyKey{}, key)
+		if e, ctx := t.pages.current(ctx, key); e != nil {
+			t.serveKept(ctx, x, charge, e)
+			return
+		}
+	}
 	rc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		x.writeErrors(x.errorStatus(errs), errs)
@@ -192,7 +202,33 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	}
 	charge.settle(fieldCount(ctx))
 	x.cost = charge.report()
+	x.answer(ctx, claim, resp)
+}
 
+// serveKept answers from a current kept product page: priced as the
+// request it was made from, observed as it, and written as any answer.
+func (t *httpTransport) serveKept(ctx context.Context, x *exchange, charge *charge, e *pageEntry) {
+	op := graphql.GetOperationContext(ctx)
+	ok := charge.priceAt(e.requested)
+	x.cost = charge.report()
+	if !ok {
+		x.w.Header().Set("Retry-After", charge.retryAfter())
+		x.refuse(http.StatusTooManyRequests, CodeThrottled, charge.refusal())
+		return
+	}
+	rec := telemetry.FromContext(ctx)
+	rec.SetOperation(operationName(op))
+	rec.SetRole(string(x.viewer.Role))
+	ctx = withFieldCount(ctx)
+	resp := t.pages.serve(ctx, e)
+	charge.settle(fieldCount(ctx))
+	x.cost = charge.report()
+	x.answer(ctx, nil, resp)
+}
+
+// answer writes the answer to an operation that ran.
+func (x *exchange) answer(ctx context.Context, claim *keyClaim, resp *graphql.Response) {
+	r, w := x.r, x.w
 	status := http.StatusOK
 	if resp.Data == nil && len(resp.Errors) > 0 {
 		// Refused by an operation middleware before execution.
