@@ -209,6 +209,16 @@ func (s *side) merge(o *stats) {
 // slices of d/slices each, d per side.
 func runWorkload(ctx context.Context, wl workload, targets []*target, workers map[string][]*worker, d, warmup time.Duration, slices int, progress io.Writer) (map[string]*side, error) {
 	for _, t := range targets {
+		if wl.visit != nil {
+			start := time.Now()
+			var wg sync.WaitGroup
+			for i, w := range workers[t.name] {
+				w.st = &stats{}
+				wg.Go(func() { wl.visit(ctx, w, t, i, len(workers[t.name])) })
+			}
+			wg.Wait()
+			fmt.Fprintf(progress, "load: %s on %s: visited in %s\n", wl.name, t.name, time.Since(start).Round(time.Millisecond))
+		}
 		fmt.Fprintf(progress, "load: %s on %s: warming up for %s\n", wl.name, t.name, warmup)
 		runSlice(ctx, wl, t, workers[t.name], warmup)
 	}

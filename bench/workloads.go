@@ -58,19 +58,22 @@ type workload struct {
 	name  string
 	floor bool // the floor answers it too
 	run   func(ctx context.Context, w *worker, t *target) bool
+	// visit, when not nil, is the warm-up's first pass: each worker is
+	// handed its share of it (i = worker index, n = workers).
+	visit func(ctx context.Context, w *worker, t *target, i, n int)
 }
 
 // allWorkloads are the workloads in the order they run.
 var allWorkloads = []workload{
-	{"product_page", true, runProductPage},
-	{"product_list", true, fixedBody(request("ProductList", productListQuery, nil), "")},
-	{"product_list_newest", true, fixedBody(request("ProductListNewest", productNewest, nil), "")},
-	{"seller_console", false, runSellerConsole},
-	{"review_queue", false, func(ctx context.Context, w *worker, t *target) bool {
+	{name: "product_page", floor: true, run: runProductPage, visit: visitProductPages},
+	{name: "product_list", floor: true, run: fixedBody(request("ProductList", productListQuery, nil), "")},
+	{name: "product_list_newest", floor: true, run: fixedBody(request("ProductListNewest", productNewest, nil), "")},
+	{name: "seller_console", run: runSellerConsole},
+	{name: "review_queue", run: func(ctx context.Context, w *worker, t *target) bool {
 		w.query(ctx, t, w.env.reviewerToken, w.env.reviewQueue)
 		return true
 	}},
-	{"mutations", false, runMutation},
+	{name: "mutations", run: runMutation},
 }
 
 // request encodes a GraphQL request.
@@ -110,6 +113,24 @@ func runProductPage(ctx context.Context, w *worker, t *target) bool {
 	w.buf = productPageBody(w.buf, pick(w.rng, w.env.released))
 	w.query(ctx, t, "", w.buf)
 	return true
+}
+
+// pagesVisited is how many released products the product page warm-up
+// reads once, on each side: as many as the server's page cache keeps
+// (graph.pageCacheSize), so that ours is measured with its cache in the
+// steady state a product page sees (every page read at least once), and
+// the floor with SQLite's or PostgreSQL's own page cache as warm. With
+// -nocache ours has no cache to fill.
+const pagesVisited = 10000
+
+// visitProductPages reads worker i's share of the first pagesVisited
+// released products' pages, once each.
+func visitProductPages(ctx context.Context, w *worker, t *target, i, n int) {
+	ids := w.env.released[:min(len(w.env.released), pagesVisited)]
+	for k := i; k < len(ids) && ctx.Err() == nil; k += n {
+		w.buf = productPageBody(w.buf, ids[k])
+		w.query(ctx, t, "", w.buf)
+	}
 }
 
 // runSellerConsole loads a random seller's console.

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -257,6 +258,10 @@ var bodyLeakMarkers = []string{
 	"SQLSTATE", "pgx", "pgconn",
 }
 
+// randomToken is a JSON string that is one long run of base64 (or
+// base64url) characters: no message, no SQL, no stack trace.
+var randomToken = regexp.MustCompile(`"[A-Za-z0-9+/_=-]{16,}"`)
+
 // messageLeakMarkers must never appear in an error or userErrors message
 // (data may hold them: a name can be "… WHERE 1=1").
 var messageLeakMarkers = []string{"SELECT", "FROM `", `FROM "`, "WHERE", "INSERT INTO", "SQLSTATE"}
@@ -288,8 +293,11 @@ func leakIn(msg string) string {
 // userErrors message.
 func CheckNoLeaks(t testing.TB, a Answer) {
 	t.Helper()
+	// Random tokens (webhook secrets, cursors) may spell a marker by
+	// chance ("whsec_…HnpgxHL3…"): they are left out of the search.
+	body := randomToken.ReplaceAll(a.Body, []byte(`""`))
 	for _, m := range bodyLeakMarkers {
-		if bytes.Contains(a.Body, []byte(m)) {
+		if bytes.Contains(body, []byte(m)) {
 			t.Errorf("the answer leaks %q: HTTP %d %.600s", m, a.Status, a.Body)
 		}
 	}
