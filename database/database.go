@@ -15,8 +15,9 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL, as database/sql driver "pgx"
-	"github.com/mattn/go-sqlite3"      // the embedded default driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // PostgreSQL, through database/sql
+	"github.com/mattn/go-sqlite3"    // the embedded default driver
 
 	"servicesupport/ent"
 )
@@ -135,11 +136,15 @@ func Connect(rawURL string, opts Options) (*DB, error) {
 		if opts.MaxOpenConns == 0 {
 			opts.MaxOpenConns = DefaultMaxOpenConns
 		}
-		pool, err := sql.Open("pgx", rawURL)
+		cfg, err := pgx.ParseConfig(rawURL)
 		if err != nil {
 			return nil, fmt.Errorf("opening PostgreSQL %s: %w", redact(rawURL), err)
 		}
-		db = &DB{SQL: pool, Dialect: Postgres}
+		// Times cast to text (the product page's joined columns, see
+		// graph/companions.go) have one form whatever the server's or the
+		// role's default DateStyle.
+		cfg.RuntimeParams["DateStyle"] = "ISO, MDY"
+		db = &DB{SQL: stdlib.OpenDB(*cfg), Dialect: Postgres}
 	default:
 		return nil, fmt.Errorf("unsupported DATABASE_URL %q: use file:PATH or postgres://…", redact(rawURL))
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -110,19 +111,27 @@ func assignJoined(target, v any) error {
 	return fmt.Errorf("cannot assign %T to %T", v, target)
 }
 
-// joinedTimeLayouts are the text forms of a time column: as the SQLite
-// driver writes times, and as PostgreSQL casts a timestamptz to text.
+// joinedTimeLayouts are the text forms of a time column: those the SQLite
+// driver reads (it writes the first), and PostgreSQL's timestamptz cast to
+// text in the ISO DateStyle its connections are opened with. A form without
+// an offset is UTC, as the SQLite driver reads it.
 var joinedTimeLayouts = []string{
 	"2006-01-02 15:04:05.999999999-07:00",
+	"2006-01-02T15:04:05.999999999-07:00",
 	"2006-01-02 15:04:05.999999999-07",
 	"2006-01-02 15:04:05.999999999-07:00:00",
-	time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04",
+	"2006-01-02T15:04",
+	"2006-01-02",
 }
 
 // parseJoinedTime reads a time column's text form.
 func parseJoinedTime(s string) (time.Time, error) {
+	s = strings.TrimSuffix(s, "Z")
 	for _, layout := range joinedTimeLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
 			return t, nil
 		}
 	}

@@ -1,8 +1,12 @@
 package graph_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
+
+	"servicesupport/database"
+	"servicesupport/database/dbtest"
 )
 
 // companionFields are the fields of a product page that the product's own
@@ -19,10 +23,37 @@ const companionFields = `id name status
 // companions in the product's statement, and by node and nodes, which read
 // them with statements of their own and the pre-sales loader. The answers
 // must be the same, column for column (on PostgreSQL too, where the joined
-// columns come back in another text form).
+// columns come back in another text form, whatever DateStyle the database
+// gives its sessions).
 func TestJoinedCompanionsMatchTheirOwnReads(t *testing.T) {
 	t.Parallel()
 	env, _ := seedTenants(t)
+	compareCompanions(t, env)
+	if dbtest.Dialect() != database.Postgres {
+		return
+	}
+	ctx := context.Background()
+	alter := `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET DateStyle = ''SQL, DMY''', current_database()); END $$`
+	if _, err := env.DB.SQL.ExecContext(ctx, alter); err != nil {
+		t.Fatal(err)
+	}
+	db, err := database.Connect(env.URL, database.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.SQL.Close()
+	var style string
+	if err := db.SQL.QueryRowContext(ctx, "SHOW DateStyle").Scan(&style); err != nil || style != "ISO, MDY" {
+		t.Fatalf("a new connection's DateStyle is %q (%v), want ISO, MDY", style, err)
+	}
+	// Another instance: its own pool, so connections opened after the change.
+	other := anotherInstance(t, pageInstance{name: "a", env: env}, "b", nil)
+	t.Run("DateStyle SQL", func(t *testing.T) { compareCompanions(t, other.env) })
+}
+
+// compareCompanions is the comparison of TestJoinedCompanionsMatchTheirOwnReads,
+// for every persona, on env's server.
+func compareCompanions(t *testing.T, env *Env) {
 	for _, p := range AllReaders {
 		t.Run(string(p), func(t *testing.T) {
 			var list struct {

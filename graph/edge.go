@@ -122,6 +122,15 @@ func (c *charge) priceAt(requested int) bool {
 	return ok
 }
 
+// unprice gives back what priceAt took beyond the admission point, for an
+// operation that is priced again later.
+func (c *charge) unprice() {
+	if c.requested > 1 {
+		c.status = c.buckets.Refund(c.key, c.requested-1)
+	}
+	c.requested = 1
+}
+
 // charge admits an operation that has validated already (over WebSocket)
 // and prices it.
 func (e *edge) charge(ctx context.Context, key string) (*charge, bool) {

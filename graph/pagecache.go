@@ -44,9 +44,12 @@ const pageCacheSize = 10000
 // What depends on the time is never kept: every field of a kept answer
 // whose resolver reads the clock (readTimeFields: openNow, nextOpenAt,
 // nextCloseAt and todayHours) is a hole, worked out again at each read by
-// the same resolver from the group the answer was made from. An answer with
-// errors, or with a resolver field that is classified neither as reading
-// the clock nor as not (timelessResolvers), is not kept.
+// the same resolver from the group the answer was made from (a group in a
+// list is not one: such an answer is not kept). An answer with errors, or
+// with a resolver field that is classified neither as reading the clock nor
+// as not (timelessResolvers), is not kept. Fields that are ent edges or
+// columns are not resolvers: what they read are rows of the product's
+// seller, which the page version covers.
 type pageCache struct {
 	log       *slog.Logger
 	presenter graphql.ErrorPresenterFunc
@@ -208,46 +211,58 @@ func (c *pageCache) intercept(ctx context.Context, next graphql.ResponseHandler)
 	return resp
 }
 
-// pageKeyKey carries the cache key of a request (pageKey) from the
-// transport to intercept.
+// pageKeyKey carries a request's pageRequest from the transport to
+// intercept.
 type pageKeyKey struct{}
 
-// pageKey is the cache key of a request as it arrived: an anonymous
-// request with a document (not a persisted query's hash) and no
-// extensions. Whether its operation is a product page is known once it is
-// parsed (key); a kept answer's key is one that was.
-func pageKey(v *auth.Viewer, params *graphql.RawParams) (string, bool) {
-	if v.Subject != "" || params.Query == "" || len(params.Extensions) > 0 {
+// pageRequest is a request that may be kept: its cache key (pageKey) and
+// its variables as they arrived.
+type pageRequest struct {
+	key  string
+	vars map[string]any
+}
+
+// maxKeptKey bounds the key of a kept answer (the document, the operation
+// name and the variables): a page query is a few hundred bytes, and no
+// client fills the cache with documents padded to the body limit.
+const maxKeptKey = 16 << 10
+
+// pageKey is the cache key of a request as it arrived, when the cache is
+// on: an anonymous request with a document (not a persisted query's hash),
+// no extensions and a key of at most maxKeptKey bytes. Whether its
+// operation is a product page is known once it is parsed (key); a kept
+// answer's key is one that was.
+func pageKey(c *pageCache, v *auth.Viewer, params *graphql.RawParams) (string, bool) {
+	if c == nil || v.Subject != "" || params.Query == "" || len(params.Extensions) > 0 || len(params.Query) > maxKeptKey {
 		return "", false
 	}
 	vars, err := json.Marshal(params.Variables) // map keys sorted
-	if err != nil {
+	if err != nil || len(params.Query)+len(params.OperationName)+len(vars) > maxKeptKey {
 		return "", false
 	}
 	return strings.Join([]string{params.Query, params.OperationName, string(vars)}, "\x00"), true
 }
 
-// current returns the answer kept under key while it is current, with the
+// kept is the answer kept under key, current or not.
+func (c *pageCache) kept(key string) *pageEntry {
+	e, _ := c.entries.Get(key)
+	return e
+}
+
+// current reports whether e, kept under key, is current, and then gives the
 // context to serve it in: the operation it was made for (as it was made
-// ready: parsed, validated, priced) and a response context. The caller
-// charges e.requested and calls serve.
-func (c *pageCache) current(ctx context.Context, key string) (*pageEntry, context.Context) {
-	if c == nil {
-		return nil, ctx
-	}
-	e, found := c.entries.Get(key)
-	if !found {
-		return nil, ctx
-	}
+// ready: parsed, validated, priced) and a response context. An entry that
+// is not current is dropped.
+func (c *pageCache) current(ctx context.Context, key string, e *pageEntry) (context.Context, bool) {
 	if !c.isCurrent(ctx, e) {
 		// Worked out again, and kept again if it still may be.
 		c.entries.Remove(key)
-		return nil, ctx
+		return ctx, false
 	}
 	// The hits of an answer share its operation: execution only reads it
 	// (its field collection cache has its own lock).
 	ctx = graphql.WithOperationContext(ctx, e.op)
-	return e, graphql.WithResponseContext(ctx, c.presenter, e.op.RecoverFunc)
+	return graphql.WithResponseContext(ctx, c.presenter, e.op.RecoverFunc), true
 }
 
 // isCurrent reports whether a kept answer's seller still has the page
@@ -276,21 +291,27 @@ func (c *pageCache) isCurrent(ctx context.Context, e *pageEntry) (current bool) 
 
 // key is the cache key of the request in ctx (see pageKey) when its
 // operation is an anonymous product page query: a query whose only root
-// field is product(id).
+// field is product(id), sent with no variable it does not declare (those
+// would make keys of their own for one answer).
 func (c *pageCache) key(ctx context.Context) (string, bool) {
-	key, _ := ctx.Value(pageKeyKey{}).(string)
-	if c == nil || key == "" || auth.FromContext(ctx).Subject != "" {
+	req, ok := ctx.Value(pageKeyKey{}).(pageRequest)
+	if c == nil || !ok || auth.FromContext(ctx).Subject != "" {
 		return "", false
 	}
 	rc := graphql.GetOperationContext(ctx)
 	if rc == nil || rc.Operation == nil || rc.Operation.Operation != ast.Query {
 		return "", false
 	}
+	for name := range req.vars {
+		if rc.Operation.VariableDefinitions.ForName(name) == nil {
+			return "", false
+		}
+	}
 	roots := graphql.CollectFields(rc, rc.Operation.SelectionSet, []string{"Query"})
 	if len(roots) != 1 || roots[0].Name != "product" {
 		return "", false
 	}
-	return key, true
+	return req.key, true
 }
 
 // serve answers from a kept entry, its groups rendered at this moment.

@@ -263,6 +263,12 @@ func (in pageInstance) read(t *testing.T, p Persona, query, id string) pageRead 
 	if strings.Contains(query, "$id") {
 		vars = map[string]any{"id": id}
 	}
+	return in.readVars(t, p, query, vars)
+}
+
+// readVars reads query with the given variables on the instance.
+func (in pageInstance) readVars(t *testing.T, p Persona, query string, vars map[string]any) pageRead {
+	t.Helper()
 	var rd pageRead
 	from := in.log.len()
 	rd.n = in.env.StatementsOf(func() { rd.Result = in.env.For(t).Do(p, query, vars) })
@@ -779,4 +785,57 @@ func TestPageCacheHitsPayAsTheirPage(t *testing.T) {
 		}
 	}
 	t.Logf("the page costs %d requested, %d actual; %d hits before the bucket refused one", first.RequestedQueryCost, *first.ActualQueryCost, hits)
+}
+
+// TestPageCacheKeepsNoPaddedKeys checks that a client cannot fill the cache
+// with keys of its own for one answer: a page sent with a variable its
+// operation does not declare, or a document padded past the key limit, is
+// answered as usual and never kept, while the plain page is.
+func TestPageCacheKeepsNoPaddedKeys(t *testing.T) {
+	in := newPageEnv(t, "with the cache")
+	w := in.env.Seed()
+	for name, c := range map[string]struct {
+		query string
+		vars  map[string]any
+	}{
+		"an undeclared variable": {productPage, map[string]any{"id": w.ReleasedID, "pad": "x"}},
+		"a padded document":      {productPage + strings.Repeat(" ", 17<<10), map[string]any{"id": w.ReleasedID}},
+	} {
+		for i := range 2 {
+			if got := in.readVars(t, Anonymous, c.query, c.vars); !got.workedOut() || got.miss() || got.data() == `{"product":null}` {
+				t.Errorf("%s, read %d, ran\n\t%s\nwant it worked out and not kept", name, i+1, got)
+			}
+		}
+	}
+	in.read(t, Anonymous, productPage, w.ReleasedID)
+	if got := in.read(t, Anonymous, productPage, w.ReleasedID); !got.hit() {
+		t.Errorf("the plain page read again ran\n\t%s\nwant a hit", got)
+	}
+}
+
+// TestPageCacheStaleHitPaysOnce checks that a kept page found stale (a write
+// changed it) is worked out and charged once: the points its hit took are
+// given back before the page is priced again.
+func TestPageCacheStaleHitPaysOnce(t *testing.T) {
+	in := newPageEnv(t, "with the cache", WithConfig(func(c *graph.HandlerConfig) { c.RateLimitPoints, c.RateLimitRestore = 1000, 1 }))
+	w := in.env.Seed()
+	body := GQL(productPage, map[string]any{"id": w.ReleasedID})
+	send := func() (Answer, int64) {
+		var a Answer
+		n := in.env.StatementsOf(func() { a = sendFrom(t, in.env, "192.0.2.8:1234", Request{Body: body}) })
+		return a, n
+	}
+	miss, _ := send()
+	first := costOf(t, miss)
+	in.env.MutateOK(Owner, UpdateGroupM, map[string]any{"id": w.GroupID, "in": GroupInput("Acme Helpdesk")})
+	stale, n := send()
+	c := costOf(t, stale)
+	if stale.Status != http.StatusOK || n != 2 || !bytes.Contains(stale.Body, []byte("Acme Helpdesk")) {
+		t.Fatalf("the stale read: %d after %d statements (want the version check and the page): %s", stale.Status, n, stale.Body)
+	}
+	charged := min(c.RequestedQueryCost, max(*c.ActualQueryCost, 1))
+	if left := c.ThrottleStatus.CurrentlyAvailable; c.RequestedQueryCost != first.RequestedQueryCost ||
+		left < first.ThrottleStatus.CurrentlyAvailable-charged || left > first.ThrottleStatus.CurrentlyAvailable-charged+1 {
+		t.Errorf("the stale read cost %+v and left %d points of %d: want one charge of %d", c, left, first.ThrottleStatus.CurrentlyAvailable, charged)
+	}
 }

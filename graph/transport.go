@@ -46,7 +46,8 @@ const drainBytes = 16 << 20
 // Its order is the order of the checks below: a request refused at one
 // step runs nothing after it, and no request runs SQL before it is a
 // valid, affordable operation (the seller of a token is looked up last,
-// right before execution).
+// right before execution; a kept product page, whose document validated
+// when it was kept, is charged its whole cost before its one statement).
 type httpTransport struct {
 	secret  []byte
 	sellers auth.SellerResolver
@@ -135,11 +136,24 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 		x.refuse(http.StatusTooManyRequests, CodeThrottled, charge.refusal())
 		return
 	}
-	if key, ok := pageKey(viewer, params); ok && t.pages != nil {
-		ctx = context.WithValue(ctx, pageKeyKey{}, key)
-		if e, ctx := t.pages.current(ctx, key); e != nil {
-			t.serveKept(ctx, x, charge, e)
-			return
+	if key, ok := pageKey(t.pages, viewer, params); ok {
+		ctx = context.WithValue(ctx, pageKeyKey{}, pageRequest{key, params.Variables})
+		if e := t.pages.kept(key); e != nil {
+			// A kept page costs what the page it was made from cost, and
+			// is charged before the database is asked whether it is
+			// current.
+			ok := charge.priceAt(e.requested)
+			x.cost = charge.report()
+			if !ok {
+				w.Header().Set("Retry-After", charge.retryAfter())
+				x.refuse(http.StatusTooManyRequests, CodeThrottled, charge.refusal())
+				return
+			}
+			if ctx, current := t.pages.current(ctx, key, e); current {
+				t.serveKept(ctx, x, charge, e)
+				return
+			}
+			charge.unprice() // worked out below, and priced again
 		}
 	}
 	rc, errs := exec.CreateOperationContext(ctx, params)
@@ -205,17 +219,10 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	x.answer(ctx, claim, resp)
 }
 
-// serveKept answers from a current kept product page: priced as the
-// request it was made from, observed as it, and written as any answer.
+// serveKept answers from a current kept product page, priced as the
+// request it was made from: observed as it, and written as any answer.
 func (t *httpTransport) serveKept(ctx context.Context, x *exchange, charge *charge, e *pageEntry) {
 	op := graphql.GetOperationContext(ctx)
-	ok := charge.priceAt(e.requested)
-	x.cost = charge.report()
-	if !ok {
-		x.w.Header().Set("Retry-After", charge.retryAfter())
-		x.refuse(http.StatusTooManyRequests, CodeThrottled, charge.refusal())
-		return
-	}
 	rec := telemetry.FromContext(ctx)
 	rec.SetOperation(operationName(op))
 	rec.SetRole(string(x.viewer.Role))
