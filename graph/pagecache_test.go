@@ -734,19 +734,25 @@ func TestPageCacheOff(t *testing.T) {
 	}
 }
 
+// pricedPage is an instance with a small, slow bucket and a function that
+// sends its anonymous product page, with the statements the read ran.
+func pricedPage(t *testing.T) (pageInstance, World, func() (Answer, int64)) {
+	in := newPageEnv(t, "with the cache", WithConfig(func(c *graph.HandlerConfig) { c.RateLimitPoints, c.RateLimitRestore = 1000, 1 }))
+	w := in.env.Seed()
+	body := GQL(productPage, map[string]any{"id": w.ReleasedID})
+	return in, w, func() (Answer, int64) {
+		var a Answer
+		n := in.env.StatementsOf(func() { a = sendFrom(t, in.env, "192.0.2.7:1234", Request{Body: body}) })
+		return a, n
+	}
+}
+
 // TestPageCacheHitsPayAsTheirPage checks that a kept page, served before
 // its request is parsed, still goes through fair use: it is priced at the
 // cost of the page it was made of, charged to the client's bucket, and
 // refused once the bucket cannot pay for it.
 func TestPageCacheHitsPayAsTheirPage(t *testing.T) {
-	in := newPageEnv(t, "with the cache", WithConfig(func(c *graph.HandlerConfig) { c.RateLimitPoints, c.RateLimitRestore = 1000, 1 }))
-	w := in.env.Seed()
-	body := GQL(productPage, map[string]any{"id": w.ReleasedID})
-	send := func() (Answer, int64) {
-		var a Answer
-		n := in.env.StatementsOf(func() { a = sendFrom(t, in.env, "192.0.2.7:1234", Request{Body: body}) })
-		return a, n
-	}
+	_, _, send := pricedPage(t)
 	miss, _ := send()
 	if miss.Status != http.StatusOK {
 		t.Fatalf("the first read: %d %s", miss.Status, miss.Body)
@@ -817,14 +823,7 @@ func TestPageCacheKeepsNoPaddedKeys(t *testing.T) {
 // changed it) is worked out and charged once: the points its hit took are
 // given back before the page is priced again.
 func TestPageCacheStaleHitPaysOnce(t *testing.T) {
-	in := newPageEnv(t, "with the cache", WithConfig(func(c *graph.HandlerConfig) { c.RateLimitPoints, c.RateLimitRestore = 1000, 1 }))
-	w := in.env.Seed()
-	body := GQL(productPage, map[string]any{"id": w.ReleasedID})
-	send := func() (Answer, int64) {
-		var a Answer
-		n := in.env.StatementsOf(func() { a = sendFrom(t, in.env, "192.0.2.8:1234", Request{Body: body}) })
-		return a, n
-	}
+	in, w, send := pricedPage(t)
 	miss, _ := send()
 	first := costOf(t, miss)
 	in.env.MutateOK(Owner, UpdateGroupM, map[string]any{"id": w.GroupID, "in": GroupInput("Acme Helpdesk")})
