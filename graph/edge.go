@@ -97,11 +97,16 @@ func (e *edge) admit(key string) (*charge, bool) {
 // price takes the rest of the operation's requested cost (gqlgen's
 // complexity as the cost rule prices it, at least 1) once it validated.
 func (c *charge) price(ctx context.Context) bool {
-	requested := 1
+	return c.priceAt(requestedCost(ctx))
+}
+
+// requestedCost is the operation's requested cost: gqlgen's complexity as
+// the cost rule prices it, at least 1.
+func requestedCost(ctx context.Context) int {
 	if stats := extension.GetComplexityStats(ctx); stats != nil {
-		requested = max(1, stats.Complexity)
+		return max(1, stats.Complexity)
 	}
-	return c.priceAt(requested)
+	return 1
 }
 
 // priceAt takes the rest of a requested cost (admit took its first

@@ -212,7 +212,7 @@ func NewEnv(t testing.TB, opts ...EnvOption) *Env {
 		if o.wrap != nil {
 			d = o.wrap(d)
 		}
-		return countingDriver{Driver: telemetry.CountStatements(d), n: env.Statements}
+		return countStatements(telemetry.CountStatements(d), env.Statements)
 	})
 	// The bucket is as large as the cost limit allows (5,000; the default
 	// 2,000 would also cap each operation at 2,000), so that a test's
@@ -291,48 +291,55 @@ func (e *Env) StatementsOf(f func()) int64 {
 	return e.Statements.Load() - before
 }
 
-// countingDriver counts statements on their way to the database.
-type countingDriver struct {
+// statementDriver calls see with every statement on its way to the
+// database, inside transactions too: counting (countStatements) or
+// recording (pagecache_test.go) them.
+type statementDriver struct {
 	dialect.Driver
-	n *atomic.Int64
+	see func(q string)
 }
 
-func (d countingDriver) Exec(ctx context.Context, q string, args, v any) error {
-	d.n.Add(1)
+// countStatements counts d's statements in n.
+func countStatements(d dialect.Driver, n *atomic.Int64) dialect.Driver {
+	return statementDriver{Driver: d, see: func(string) { n.Add(1) }}
+}
+
+func (d statementDriver) Exec(ctx context.Context, q string, args, v any) error {
+	d.see(q)
 	return d.Driver.Exec(ctx, q, args, v)
 }
 
-func (d countingDriver) Query(ctx context.Context, q string, args, v any) error {
-	d.n.Add(1)
+func (d statementDriver) Query(ctx context.Context, q string, args, v any) error {
+	d.see(q)
 	return d.Driver.Query(ctx, q, args, v)
 }
 
-func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+func (d statementDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	tx, err := d.Driver.Tx(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return countingTx{Tx: tx, n: d.n}, nil
+	return statementTx{Tx: tx, see: d.see}, nil
 }
 
-// countingTx counts statements inside transactions.
-type countingTx struct {
+// statementTx is statementDriver inside a transaction.
+type statementTx struct {
 	dialect.Tx
-	n *atomic.Int64
+	see func(q string)
 }
 
-func (t countingTx) Exec(ctx context.Context, q string, args, v any) error {
-	t.n.Add(1)
+func (t statementTx) Exec(ctx context.Context, q string, args, v any) error {
+	t.see(q)
 	return t.Tx.Exec(ctx, q, args, v)
 }
 
-func (t countingTx) Query(ctx context.Context, q string, args, v any) error {
-	t.n.Add(1)
+func (t statementTx) Query(ctx context.Context, q string, args, v any) error {
+	t.see(q)
 	return t.Tx.Query(ctx, q, args, v)
 }
 
-// ExecContext passes the change feed's NOTIFY through, counted.
-func (t countingTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+// ExecContext passes the change feed's NOTIFY through, seen.
+func (t statementTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return telemetry.ExecVia(ctx, t, q, args...)
 }
 

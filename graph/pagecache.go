@@ -12,7 +12,6 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -201,10 +200,7 @@ func (c *pageCache) intercept(ctx context.Context, next graphql.ResponseHandler)
 	}
 	if e, err := newPageEntry(resp.Data, rec.holes); err == nil {
 		e.sellerID, e.version, e.actual = rec.owner.sellerID, rec.owner.version, fieldCount(ctx)
-		e.requested = 1
-		if stats := extension.GetComplexityStats(ctx); stats != nil {
-			e.requested = max(1, stats.Complexity)
-		}
+		e.requested = requestedCost(ctx)
 		e.op = graphql.GetOperationContext(ctx)
 		c.entries.Add(key, e)
 	}
@@ -294,8 +290,8 @@ func (c *pageCache) isCurrent(ctx context.Context, e *pageEntry) (current bool) 
 // field is product(id), sent with no variable it does not declare (those
 // would make keys of their own for one answer).
 func (c *pageCache) key(ctx context.Context) (string, bool) {
-	req, ok := ctx.Value(pageKeyKey{}).(pageRequest)
-	if c == nil || !ok || auth.FromContext(ctx).Subject != "" {
+	req, ok := ctx.Value(pageKeyKey{}).(pageRequest) // anonymous: see pageKey
+	if c == nil || !ok {
 		return "", false
 	}
 	rc := graphql.GetOperationContext(ctx)
@@ -342,50 +338,30 @@ func (c *pageCache) serve(ctx context.Context, e *pageEntry) *graphql.Response {
 
 // newPageEntry cuts an answer's data at its holes.
 func newPageEntry(data []byte, holes []pageHole) (*pageEntry, error) {
-	// A hole inside another hole is rendered with it.
-	slices.SortFunc(holes, func(a, b pageHole) int { return len(a.path) - len(b.path) })
-	var outer []pageHole
-	for _, h := range holes {
-		if !slices.ContainsFunc(outer, func(o pageHole) bool { return hasPrefix(h.path, o.path) }) {
-			outer = append(outer, h)
-		}
+	// Holes are clock fields, which hold no hole of their own: their
+	// spans never overlap.
+	type span struct {
+		hole       pageHole
+		start, end int
 	}
-	type span struct{ start, end int }
-	spans := make([]span, len(outer))
-	for i, h := range outer {
+	spans := make([]span, len(holes))
+	for i, h := range holes {
 		start, end, err := valueSpan(data, h.path)
 		if err != nil {
 			return nil, err
 		}
-		spans[i] = span{start, end}
+		spans[i] = span{h, start, end}
 	}
-	order := make([]int, len(outer))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int { return spans[a].start - spans[b].start })
+	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
 	e := &pageEntry{}
 	at := 0
-	for _, i := range order {
-		e.segments = append(e.segments, bytes.Clone(data[at:spans[i].start]))
-		e.holes = append(e.holes, outer[i])
-		at = spans[i].end
+	for _, sp := range spans {
+		e.segments = append(e.segments, bytes.Clone(data[at:sp.start]))
+		e.holes = append(e.holes, sp.hole)
+		at = sp.end
 	}
 	e.segments = append(e.segments, bytes.Clone(data[at:]))
 	return e, nil
-}
-
-// hasPrefix reports whether path p starts with prefix.
-func hasPrefix(p, prefix ast.Path) bool {
-	if len(prefix) > len(p) {
-		return false
-	}
-	for i := range prefix {
-		if p[i] != prefix[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // errNoValue is a path that an answer's data does not hold.

@@ -17,7 +17,6 @@ package graph_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"net/http"
 	"regexp"
 	"slices"
@@ -85,51 +84,6 @@ func (l *sqlLog) len() int {
 	return len(l.qs)
 }
 
-// loggingDriver records every statement in log.
-type loggingDriver struct {
-	dialect.Driver
-	log *sqlLog
-}
-
-func (d loggingDriver) Exec(ctx context.Context, q string, args, v any) error {
-	d.log.add(q)
-	return d.Driver.Exec(ctx, q, args, v)
-}
-
-func (d loggingDriver) Query(ctx context.Context, q string, args, v any) error {
-	d.log.add(q)
-	return d.Driver.Query(ctx, q, args, v)
-}
-
-func (d loggingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
-	tx, err := d.Driver.Tx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return loggingTx{Tx: tx, log: d.log}, nil
-}
-
-// loggingTx records the statements of a transaction.
-type loggingTx struct {
-	dialect.Tx
-	log *sqlLog
-}
-
-func (t loggingTx) Exec(ctx context.Context, q string, args, v any) error {
-	t.log.add(q)
-	return t.Tx.Exec(ctx, q, args, v)
-}
-
-func (t loggingTx) Query(ctx context.Context, q string, args, v any) error {
-	t.log.add(q)
-	return t.Tx.Query(ctx, q, args, v)
-}
-
-// ExecContext passes the change feed's NOTIFY through, recorded.
-func (t loggingTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return telemetry.ExecVia(ctx, t, q, args...)
-}
-
 // What the cache (pagecache.go) adds to the statements of a page: the
 // hit's read of the seller's page version, and the miss's columns of the
 // product's seller and its page version, read in the product's statement
@@ -151,7 +105,7 @@ type pageInstance struct {
 func newPageEnv(t *testing.T, name string, opts ...EnvOption) pageInstance {
 	t.Helper()
 	log := &sqlLog{}
-	opts = append(opts, WithDriver(func(d dialect.Driver) dialect.Driver { return loggingDriver{Driver: d, log: log} }))
+	opts = append(opts, WithDriver(func(d dialect.Driver) dialect.Driver { return statementDriver{Driver: d, see: log.add} }))
 	return pageInstance{name: name, env: NewEnv(t, opts...), log: log}
 }
 
@@ -167,7 +121,7 @@ func anotherInstance(t *testing.T, a pageInstance, name string, tweak func(*grap
 	}
 	n, log := &atomic.Int64{}, &sqlLog{}
 	client := db.Client(func(d dialect.Driver) dialect.Driver {
-		return loggingDriver{Driver: countingDriver{Driver: telemetry.CountStatements(d), n: n}, log: log}
+		return statementDriver{Driver: countStatements(telemetry.CountStatements(d), n), see: log.add}
 	})
 	t.Cleanup(func() { client.Close() })
 	e := a.env.Reconfigure(t, func(c *graph.HandlerConfig) {
