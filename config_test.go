@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"servicesupport/auth"
+	"servicesupport/graph"
 )
 
 // TestHelpListsEverySetting checks that --help lists each setting with its
@@ -49,6 +50,7 @@ func TestHelpListsEverySetting(t *testing.T) {
 		"-rate-limit-restore", "(env RATE_LIMIT_RESTORE)", "(default 200)",
 		"-trusted-proxies", "(env TRUSTED_PROXIES)",
 		"-page-cache", "(env PAGE_CACHE)",
+		"-gc-percent", "(env GC_PERCENT)",
 		"-request-timeout deadline", "-graphiql\n", // a placeholder, and none for a boolean
 	} {
 		if !strings.Contains(help, want) {
@@ -148,6 +150,7 @@ var badSettings = map[string][]string{
 	"rate-limit-restore":     {"0", "fast"},
 	"trusted-proxies":        {"10.0.0.0/33", "proxy.internal", "10.0.0.0/8, *"},
 	"page-cache":             {"off", "enabled"},
+	"gc-percent":             {"-1", "off", "5", "10001", "2.5", "100%"},
 }
 
 // uncheckedSettings take any value: what would be refused is caught
@@ -245,6 +248,7 @@ func TestSettingsAcceptSense(t *testing.T) {
 		"DB_CONN_MAX_LIFETIME":   "5m",
 		"MIGRATE_ON_START":       "false",
 		"PAGE_CACHE":             "false",
+		"GC_PERCENT":             "10000",
 		"WEBHOOK_ALLOW_INSECURE": "true",
 		"WEBHOOK_RETRY_BASE":     "250ms",
 		"RATE_LIMIT_POINTS":      "1000000000",
@@ -266,6 +270,9 @@ func TestSettingsAcceptSense(t *testing.T) {
 	}
 	if s.pool.MaxOpenConns != 12 || s.pool.MaxIdleConns != 6 || s.pool.ConnMaxLifetime != 5*time.Minute || s.migrateOnStart || s.pageCache {
 		t.Errorf("pool %+v, migrateOnStart %v, pageCache %v", s.pool, s.migrateOnStart, s.pageCache)
+	}
+	if s.gcPercent != 10000 {
+		t.Errorf("gc percent %d, want 10000", s.gcPercent)
 	}
 	if s.rateLimitPoints != 1_000_000_000 || s.rateLimitRestore != 50 || fmt.Sprint(s.trustedProxies) != "[10.0.0.0/8 192.0.2.1/32 fd00::/8]" {
 		t.Errorf("rate limit %d/%d, proxies %v", s.rateLimitPoints, s.rateLimitRestore, s.trustedProxies)
@@ -298,5 +305,33 @@ func TestBadSettingStopsTheBinary(t *testing.T) {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
+	}
+}
+
+// TestGCPercentPrecedence: GC_PERCENT (or its flag) wins, then GOGC as the
+// runtime read it (the server sets nothing), then the server's default.
+func TestGCPercentPrecedence(t *testing.T) {
+	for _, c := range []struct {
+		setting int
+		gogc    string
+		want    int
+	}{
+		{0, "", graph.DefaultGCPercent},
+		{0, "150", 0},
+		{0, "off", 0},
+		{10, "", 10},
+		{250, "50", 250},
+	} {
+		if got := gcPercent(settings{gcPercent: c.setting}, c.gogc); got != c.want {
+			t.Errorf("GC_PERCENT %d, GOGC %q: got %d, want %d", c.setting, c.gogc, got, c.want)
+		}
+	}
+	settingsEnv(t)
+	s, _, err := loadSettings("servicesupport", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.gcPercent != 0 || gcPercent(s, "") != 400 {
+		t.Errorf("unset: gcPercent %d, applied %d; want 0 and 400", s.gcPercent, gcPercent(s, ""))
 	}
 }

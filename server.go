@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -61,6 +62,7 @@ type settings struct {
 	rateLimitRestore  int
 	trustedProxies    []netip.Prefix
 	pageCache         bool
+	gcPercent         int
 }
 
 // flagSet declares every setting as a flag whose default comes from the
@@ -92,6 +94,7 @@ func flagSet(name string, s *settings) (*flag.FlagSet, *[]error) {
 	define(fs, bad, &s.rateLimitPoints, "rate-limit-points", graph.DefaultRateLimitPoints, parsePoints, "`points` in each viewer's cost bucket")
 	define(fs, bad, &s.rateLimitRestore, "rate-limit-restore", graph.DefaultRateLimitRestore, parsePoints, "`points` per second a cost bucket regains")
 	define(fs, bad, &s.pageCache, "page-cache", true, parseBool, "keep anonymous product page answers, checked against the database on every read")
+	define(fs, bad, &s.gcPercent, "gc-percent", 0, parseGCPercent, "garbage collector `target`: collect when the heap has grown by this percent of the live heap (0: GOGC if set, else 400)")
 	define(fs, bad, &s.trustedProxies, "trusted-proxies", nil, throttle.ParseProxies, "comma-separated `prefixes` (CIDR, or one address) of the proxies whose X-Forwarded-For names the client")
 	return fs, bad
 }
@@ -224,6 +227,9 @@ func mintToken(args []string) error {
 func serve(s settings) error {
 	log := newLogger(s.logFormat, s.devMode)
 	slog.SetDefault(log)
+	if p := gcPercent(s, os.Getenv("GOGC")); p != 0 {
+		debug.SetGCPercent(p)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

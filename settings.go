@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"servicesupport/database"
+	"servicesupport/graph"
 	"servicesupport/throttle"
 )
 
@@ -162,6 +163,31 @@ func parsePoints(s string) (int, error) {
 		return 0, fmt.Errorf("%q is not a whole number from 1 to %d", s, throttle.MaxPoints)
 	}
 	return n, nil
+}
+
+// parseGCPercent accepts 0 (the default) or a percent from 10 to 10000:
+// below that the collector runs all the time, above it (or off, as GOGC=off
+// would be) memory grows with no bound the server can see.
+func parseGCPercent(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n != 0 && (n < 10 || n > 10000) {
+		return 0, fmt.Errorf("%q is not 0 or a whole number from 10 to 10000", s)
+	}
+	return n, nil
+}
+
+// gcPercent is the collector's target the server sets, or 0 to leave the
+// runtime's own: GC_PERCENT when given, else GOGC's when that is set
+// (the runtime has read it), else graph.DefaultGCPercent.
+func gcPercent(s settings, gogc string) int {
+	switch {
+	case s.gcPercent != 0:
+		return s.gcPercent
+	case gogc != "":
+		return 0
+	default:
+		return graph.DefaultGCPercent
+	}
 }
 
 // parseNonEmpty accepts any string but the empty one (--data-dir= would

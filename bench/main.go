@@ -24,12 +24,15 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"servicesupport/database"
+	"servicesupport/graph"
 )
 
 func main() {
@@ -55,6 +58,7 @@ type options struct {
 	jsonOut           bool
 	noCache           bool
 	svg, history      string
+	cpuProfile        string
 }
 
 // defaultDuration is the measured time per workload and side: with the
@@ -78,6 +82,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.jsonOut, "json", false, "print one JSON object instead of the table")
 	fs.BoolVar(&o.noCache, "nocache", false, "turn the server's product page cache off (HandlerConfig.NoCache)")
 	fs.StringVar(&o.svg, "svg", "", "write an SVG chart to this file")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured workloads (both sides and the load) to this file")
 	fs.StringVar(&o.history, "history", filepath.Join("bench-data", "history.json"), "file keeping the latest result per database and product count")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -130,6 +135,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	started := time.Now()
+	// Production's collector setting (GC_PERCENT's default), for both
+	// sides: they share the process. GOGC, when set, is left as it is.
+	gc := graph.DefaultGCPercent
+	if os.Getenv("GOGC") != "" {
+		gc = debug.SetGCPercent(-1) // what the runtime read from GOGC
+	}
+	debug.SetGCPercent(gc)
 	if path, ok := strings.CutPrefix(o.db, "file:"); ok {
 		path, _, _ = strings.Cut(path, "?")
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -175,12 +187,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	r := &result{
 		Database: map[bool]string{true: "postgres", false: "sqlite"}[db.Dialect == database.Postgres],
-		Products: o.products, Sellers: o.sellers, Concurrency: o.concurrency, Cache: !o.noCache,
+		Products: o.products, Sellers: o.sellers, Concurrency: o.concurrency, Cache: !o.noCache, GCPercent: gc,
 		DurationS:   o.duration.Seconds(),
 		FloorCheck:  fmt.Sprintf("passed (%d answers compared)", compared),
 		AllocsScope: allocsScope,
 	}
 	slicesPerSide := max(2, min(10, int(o.duration/time.Second)))
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	for _, wl := range o.workloads {
 		targets := []*target{ours}
 		if wl.floor {
@@ -223,4 +242,20 @@ func reportErrors(w io.Writer, workload, sideName string, s *side) {
 	if s.errors > 0 {
 		fmt.Fprintf(w, "load: %s on %s: %d errors; the first: %s\n", workload, sideName, s.errors, s.firstError)
 	}
+}
+
+// startCPUProfile starts writing a CPU profile to path; stop ends it.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

@@ -21,6 +21,7 @@ type result struct {
 	Sellers     int              `json:"sellers"`
 	Concurrency int              `json:"concurrency"`
 	Cache       bool             `json:"cache"`
+	GCPercent   int              `json:"gc_percent"`   // the process's GOGC: the server's default unless GOGC is set
 	DurationS   float64          `json:"duration_s"`   // measured time per workload and side
 	FloorCheck  string           `json:"floor_check"`  // "passed (N answers compared)"
 	AllocsScope string           `json:"allocs_scope"` // what allocs_per_request counts

@@ -1,12 +1,15 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -40,22 +43,39 @@ const companionsColumn = "companions"
 // A companion is what a product query can read by a join.
 type companion struct {
 	field string // the GraphQL field of Product
-	width int    // how many columns it joins
 	// join adds the companion's tables to s (sellers joins the product's
-	// seller once, for every companion that needs it) and returns its
-	// width columns.
-	join func(s *sql.Selector, sellers func() *sql.SelectTable) []string
+	// seller once, for every companion that needs it).
+	join func(s *sql.Selector, sellers func() *sql.SelectTable)
+	// columns are the joined columns it reads, by table alias.
+	columns []joinedColumn
 	// hand gives the companion to the product; values are its columns as
 	// text (nil: NULL).
 	hand func(ctx context.Context, c *ent.Client, p *ent.Product, values []any) error
 }
 
+// A joinedColumn is a column of a joined table, by the table's alias.
+type joinedColumn struct{ table, column string }
+
+// The aliases of the joined tables.
+const (
+	joinedSellers  = "joined_seller"
+	joinedGroups   = "joined_group"
+	joinedPreSales = "joined_pre_sales"
+)
+
+// columnsOf are the columns of the table aliased as table.
+func columnsOf(table string, columns ...string) []joinedColumn {
+	out := make([]joinedColumn, len(columns))
+	for i, c := range columns {
+		out[i] = joinedColumn{table, c}
+	}
+	return out
+}
+
 var companions = []companion{
 	{
-		field: "seller", width: len(seller.Columns),
-		join: func(s *sql.Selector, sellers func() *sql.SelectTable) []string {
-			return qualified(sellers(), seller.Columns...)
-		},
+		field: "seller", columns: columnsOf(joinedSellers, seller.Columns...),
+		join: func(_ *sql.Selector, sellers func() *sql.SelectTable) { sellers() },
 		hand: func(_ context.Context, c *ent.Client, p *ent.Product, values []any) error {
 			if values[0] == nil {
 				return fmt.Errorf("product %d: no seller row", p.ID)
@@ -68,11 +88,10 @@ var companions = []companion{
 		},
 	},
 	{
-		field: "afterSalesGroup", width: len(customerservicegroup.Columns),
-		join: func(s *sql.Selector, _ func() *sql.SelectTable) []string {
-			t := sql.Table(customerservicegroup.Table).As("joined_group")
+		field: "afterSalesGroup", columns: columnsOf(joinedGroups, customerservicegroup.Columns...),
+		join: func(s *sql.Selector, _ func() *sql.SelectTable) {
+			t := sql.Table(customerservicegroup.Table).As(joinedGroups)
 			s.LeftJoin(t).On(s.C(product.FieldAfterSalesGroupID), t.C(customerservicegroup.FieldID))
-			return qualified(t, customerservicegroup.Columns...)
 		},
 		hand: func(_ context.Context, c *ent.Client, p *ent.Product, values []any) error {
 			if values[0] == nil {
@@ -91,11 +110,12 @@ var companions = []companion{
 		// and email: the projection is public by design (the loader reads
 		// it as the system), and the product it hangs off passed the
 		// product's policy.
-		field: "preSalesInfo", width: 4,
-		join: func(s *sql.Selector, sellers func() *sql.SelectTable) []string {
-			st, t := sellers(), sql.Table(contact.Table).As("joined_pre_sales")
+		field: "preSalesInfo",
+		columns: append(columnsOf(joinedSellers, seller.FieldID),
+			columnsOf(joinedPreSales, contact.FieldID, contact.FieldPhone, contact.FieldEmail)...),
+		join: func(s *sql.Selector, sellers func() *sql.SelectTable) {
+			st, t := sellers(), sql.Table(contact.Table).As(joinedPreSales)
 			s.LeftJoin(t).On(st.C(seller.FieldPreSalesContactID), t.C(contact.FieldID))
-			return append(qualified(st, seller.FieldID), qualified(t, contact.FieldID, contact.FieldPhone, contact.FieldEmail)...)
 		},
 		hand: func(ctx context.Context, _ *ent.Client, p *ent.Product, values []any) error {
 			sellerID, err := strconv.Atoi(fmt.Sprint(values[0]))
@@ -117,10 +137,9 @@ var companions = []companion{
 // pageVersionCompanion reads the seller's page version with a product page
 // being recorded for the page cache (see pageCache.intercept).
 var pageVersionCompanion = companion{
-	field: "", width: 2,
-	join: func(s *sql.Selector, sellers func() *sql.SelectTable) []string {
-		return qualified(sellers(), seller.FieldID, seller.FieldPageVersion)
-	},
+	field:   "",
+	columns: columnsOf(joinedSellers, seller.FieldID, seller.FieldPageVersion),
+	join:    func(_ *sql.Selector, sellers func() *sql.SelectTable) { sellers() },
 	hand: func(ctx context.Context, _ *ent.Client, p *ent.Product, values []any) error {
 		sellerID, err1 := strconv.Atoi(fmt.Sprint(values[0]))
 		version, err2 := strconv.Atoi(fmt.Sprint(values[1]))
@@ -138,15 +157,6 @@ func init() {
 			panic("graph: companion " + c.field + " is not read with its product")
 		}
 	}
-}
-
-// qualified are the columns of t.
-func qualified(t *sql.SelectTable, columns ...string) []string {
-	out := make([]string, len(columns))
-	for i, c := range columns {
-		out[i] = t.C(c)
-	}
-	return out
 }
 
 // joinCompanions prepares q, the product query of the field in ctx whose
@@ -174,34 +184,37 @@ func joinCompanions(ctx context.Context, client *ent.Client, q *ent.ProductQuery
 		}
 	}
 	var joined []companion
-	width := 0
-	for _, c := range companions {
+	var set companionSet
+	for i, c := range companions {
 		if joinable[c.field] && (c.field != "preSalesInfo" || preSalesLoaderFrom(ctx) != nil) {
 			joined = append(joined, c)
-			width += c.width
+			set |= 1 << i
 		}
 	}
 	if recording(ctx) != nil {
 		joined = append(joined, pageVersionCompanion)
-		width += pageVersionCompanion.width
+		set |= withPageVersion
 	}
 	if len(joined) == 0 {
 		return ctx, none
+	}
+	width := 0
+	for _, c := range joined {
+		width += len(c.columns)
 	}
 	q.Modify(func(s *sql.Selector) {
 		var sellers *sql.SelectTable
 		sellersJoined := func() *sql.SelectTable {
 			if sellers == nil {
-				sellers = sql.Table(seller.Table).As("joined_seller")
+				sellers = sql.Table(seller.Table).As(joinedSellers)
 				s.LeftJoin(sellers).On(s.C(product.FieldSellerID), sellers.C(seller.FieldID))
 			}
 			return sellers
 		}
-		var columns []string
 		for _, c := range joined {
-			columns = append(columns, c.join(s, sellersJoined)...)
+			c.join(s, sellersJoined)
 		}
-		s.AppendSelectExprAs(jsonTextArray(s.Dialect(), columns), companionsColumn)
+		s.AppendSelectExprAs(companionsExpr(s.Dialect(), set, joined), companionsColumn)
 	})
 	// The joined edges are left out of the selection that ent collects
 	// (preSalesInfo is no edge: ent then reads every product column).
@@ -222,8 +235,8 @@ func joinCompanions(ctx context.Context, client *ent.Client, q *ent.ProductQuery
 				return fmt.Errorf("product %d: %d companion columns, want %d", p.ID, len(values), width)
 			}
 			for _, c := range joined {
-				row := values[:c.width]
-				values = values[c.width:]
+				row := values[:len(c.columns)]
+				values = values[len(c.columns):]
 				if err := c.hand(ctx, client, p, row); err != nil {
 					return err
 				}
@@ -234,26 +247,57 @@ func joinCompanions(ctx context.Context, client *ent.Client, q *ent.ProductQuery
 	return graphql.WithFieldContext(ctx, &narrowed), hand
 }
 
-// jsonTextArray is the SQL expression of a JSON array of the columns as
-// text, itself as text.
-func jsonTextArray(d string, columns []string) sql.Querier {
-	return sql.ExprFunc(func(b *sql.Builder) {
-		if d == dialect.Postgres {
-			b.WriteString("CAST(json_build_array(")
-		} else {
-			b.WriteString("json_array(")
+// A companionSet is which companions a statement joins: bit i for
+// companions[i], and withPageVersion.
+type companionSet uint8
+
+const withPageVersion companionSet = 1 << 7
+
+// companionSQL keeps the companions column's SQL by dialect and set: the
+// same few strings serve every product statement.
+var companionSQL sync.Map // companionKey → string
+
+type companionKey struct {
+	dialect string
+	set     companionSet
+}
+
+// companionsExpr is the companions column of the joined companions, set
+// being their companionSet.
+func companionsExpr(d string, set companionSet, joined []companion) sql.Querier {
+	key := companionKey{d, set}
+	text, ok := companionSQL.Load(key)
+	if !ok {
+		var columns []joinedColumn
+		for _, c := range joined {
+			columns = append(columns, c.columns...)
 		}
-		for i, c := range columns {
-			if i > 0 {
-				b.Comma()
-			}
-			b.WriteString("CAST(").WriteString(c).WriteString(" AS TEXT)")
+		text, _ = companionSQL.LoadOrStore(key, jsonTextArray(d, columns))
+	}
+	return sql.Raw(text.(string))
+}
+
+// jsonTextArray is the SQL of a JSON array of the columns as text, itself
+// as text.
+func jsonTextArray(d string, columns []joinedColumn) string {
+	b := &sql.Builder{}
+	b.SetDialect(d)
+	if d == dialect.Postgres {
+		b.WriteString("CAST(json_build_array(")
+	} else {
+		b.WriteString("json_array(")
+	}
+	for i, c := range columns {
+		if i > 0 {
+			b.Comma()
 		}
-		b.WriteString(")")
-		if d == dialect.Postgres {
-			b.WriteString(" AS TEXT)")
-		}
-	})
+		b.WriteString("CAST(" + b.Quote(c.table) + "." + b.Quote(c.column) + " AS TEXT)")
+	}
+	b.WriteString(")")
+	if d == dialect.Postgres {
+		b.WriteString(" AS TEXT)")
+	}
+	return b.String()
 }
 
 // joinedValues decodes a product's companions column: strings and nils.
@@ -271,11 +315,84 @@ func joinedValues(p *ent.Product) ([]any, error) {
 	default:
 		return nil, fmt.Errorf("product %d: companions column is %T", p.ID, v)
 	}
-	var values []any
-	if err := json.Unmarshal(raw, &values); err != nil {
+	values, err := textArray(raw)
+	if err != nil {
 		return nil, fmt.Errorf("product %d: companions column: %w", p.ID, err)
 	}
 	return values, nil
+}
+
+// textArray decodes a JSON array of strings and nulls, what jsonTextArray
+// reads, as a string or nil each. It is json.Unmarshal into []any for this
+// one shape, without the reflection: a string without escapes is copied,
+// any other is decoded by encoding/json.
+func textArray(raw []byte) ([]any, error) {
+	bad := func(at int) error { return fmt.Errorf("not a JSON array of strings and nulls (at byte %d)", at) }
+	i := skipSpace(raw, 0)
+	if i == len(raw) || raw[i] != '[' {
+		return nil, bad(i)
+	}
+	var out []any
+	i = skipSpace(raw, i+1)
+	if i < len(raw) && raw[i] == ']' {
+		if skipSpace(raw, i+1) != len(raw) {
+			return nil, bad(i + 1)
+		}
+		return []any{}, nil
+	}
+	for {
+		switch {
+		case bytes.HasPrefix(raw[i:], []byte("null")):
+			out = append(out, nil)
+			i += len("null")
+		case i < len(raw) && raw[i] == '"':
+			end, escaped := i+1, false
+			for end < len(raw) && raw[end] != '"' {
+				if raw[end] == '\\' {
+					escaped = true
+					end++
+				} else if raw[end] < 0x20 {
+					return nil, bad(end)
+				}
+				end++
+			}
+			if end >= len(raw) {
+				return nil, bad(i)
+			}
+			if escaped || !utf8.Valid(raw[i+1:end]) {
+				// encoding/json's reading: escapes decoded, bytes that are
+				// not UTF-8 replaced by U+FFFD.
+				var s string
+				if err := json.Unmarshal(raw[i:end+1], &s); err != nil {
+					return nil, bad(i)
+				}
+				out = append(out, s)
+			} else {
+				out = append(out, string(raw[i+1:end]))
+			}
+			i = end + 1
+		default:
+			return nil, bad(i)
+		}
+		i = skipSpace(raw, i)
+		if i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+			continue
+		}
+		if i < len(raw) && raw[i] == ']' && skipSpace(raw, i+1) == len(raw) {
+			return out, nil
+		}
+		return nil, bad(i)
+	}
+}
+
+// skipSpace is the index of the first byte from i that is not JSON
+// whitespace.
+func skipSpace(raw []byte, i int) int {
+	for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // rowOnly reports whether the selection of an entity field asks only for
