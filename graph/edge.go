@@ -362,6 +362,10 @@ func countObjects(schema *ast.Schema) graphql.FieldMiddleware {
 		if !counting {
 			return res, err
 		}
+		if v, written := res.(valueAnswer); written {
+			n.Add(int64(v.objects))
+			return res, err
+		}
 		if v := reflect.ValueOf(res); v.IsValid() {
 			switch v.Kind() {
 			case reflect.Slice, reflect.Array:

@@ -8,3 +8,8 @@ import "net/http"
 func NewHandlerWithoutService(cfg HandlerConfig) http.Handler {
 	return newHandler(cfg, &Resolver{client: cfg.Client})
 }
+
+// GqlgenValues makes a handler leave value objects (hours, closures) to
+// gqlgen's executor instead of renderValues: the reference that
+// TestValueRenderingAnswersAsGqlgen compares renderValues with.
+func GqlgenValues(c *HandlerConfig) { c.gqlgenValues = true }
