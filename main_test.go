@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -231,6 +232,21 @@ func TestDevModeStart(t *testing.T) {
 		}
 		return err
 	})
+
+	// The listening line names the collector's target: the server's
+	// default, since the test's environment sets neither GC_PERCENT nor
+	// (see serverEnv) anything else of the server's.
+	if os.Getenv("GOGC") == "" {
+		srv.waitReady(t, 5*time.Second, func() error {
+			if !strings.Contains(srv.stderr.String(), "msg=listening") {
+				return errors.New("no listening line yet")
+			}
+			return nil
+		})
+		if line := srv.stderr.String(); !strings.Contains(line, "gc_percent=400") {
+			t.Errorf("the listening line lacks gc_percent=400:\n%s", srv.stderr.tail(2000))
+		}
+	}
 
 	// The printed query, pasted as is, renders the product page.
 	var page struct {

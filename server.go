@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -227,8 +228,10 @@ func mintToken(args []string) error {
 func serve(s settings) error {
 	log := newLogger(s.logFormat, s.devMode)
 	slog.SetDefault(log)
+	gc := "GOGC=" + os.Getenv("GOGC")
 	if p := gcPercent(s, os.Getenv("GOGC")); p != 0 {
 		debug.SetGCPercent(p)
+		gc = strconv.Itoa(p)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -307,7 +310,7 @@ func serve(s settings) error {
 	srv.RegisterOnShutdown(func() { close(closing) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("listening", "addr", s.addr, "dev_mode", s.devMode)
+	log.Info("listening", "addr", s.addr, "dev_mode", s.devMode, "gc_percent", gc)
 	select {
 	case err := <-errc:
 		return err
