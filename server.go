@@ -16,7 +16,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -228,11 +227,12 @@ func mintToken(args []string) error {
 func serve(s settings) error {
 	log := newLogger(s.logFormat, s.devMode)
 	slog.SetDefault(log)
-	gc := "GOGC=" + os.Getenv("GOGC")
 	if p := gcPercent(s, os.Getenv("GOGC")); p != 0 {
 		debug.SetGCPercent(p)
-		gc = strconv.Itoa(p)
 	}
+	// What the runtime runs with (-1: off, as GOGC=off asks).
+	gc := debug.SetGCPercent(-1)
+	debug.SetGCPercent(gc)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

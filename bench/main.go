@@ -82,7 +82,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.jsonOut, "json", false, "print one JSON object instead of the table")
 	fs.BoolVar(&o.noCache, "nocache", false, "turn the server's product page cache off (HandlerConfig.NoCache)")
 	fs.StringVar(&o.svg, "svg", "", "write an SVG chart to this file")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured workloads (both sides and the load) to this file")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the workloads (warm-ups and measured slices, both sides and the load) to this file")
 	fs.StringVar(&o.history, "history", filepath.Join("bench-data", "history.json"), "file keeping the latest result per database and product count")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -135,6 +135,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	started := time.Now()
+	// The profile's file is opened first, so that a path that cannot be
+	// written fails before the dataset is built.
+	var profile *os.File
+	if o.cpuProfile != "" {
+		if profile, err = os.Create(o.cpuProfile); err != nil {
+			return err
+		}
+		defer profile.Close()
+	}
 	// Production's collector setting (GC_PERCENT's default), for both
 	// sides: they share the process. GOGC, when set, is left as it is.
 	gc := graph.DefaultGCPercent
@@ -193,12 +202,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		AllocsScope: allocsScope,
 	}
 	slicesPerSide := max(2, min(10, int(o.duration/time.Second)))
-	if o.cpuProfile != "" {
-		stop, err := startCPUProfile(o.cpuProfile)
-		if err != nil {
+	if profile != nil {
+		if err := pprof.StartCPUProfile(profile); err != nil {
 			return err
 		}
-		defer stop()
+		defer pprof.StopCPUProfile() // on an error; else stopped below
 	}
 	for _, wl := range o.workloads {
 		targets := []*target{ours}
@@ -218,6 +226,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		reportErrors(stderr, wl.name, "ours", sides["ours"])
 		r.Workloads = append(r.Workloads, newWorkloadResult(wl.name, sides["ours"].result(writes), floorM))
 	}
+	pprof.StopCPUProfile()
 	r.RecordedAt = time.Now().UTC().Format(time.RFC3339)
 
 	history, err := recordHistory(o.history, r)
@@ -242,20 +251,4 @@ func reportErrors(w io.Writer, workload, sideName string, s *side) {
 	if s.errors > 0 {
 		fmt.Fprintf(w, "load: %s on %s: %d errors; the first: %s\n", workload, sideName, s.errors, s.firstError)
 	}
-}
-
-// startCPUProfile starts writing a CPU profile to path; stop ends it.
-func startCPUProfile(path string) (stop func(), err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}, nil
 }

@@ -152,6 +152,9 @@ var pageVersionCompanion = companion{
 }
 
 func init() {
+	if len(companions) >= 7 {
+		panic("graph: a companionSet has bits for 7 companions and withPageVersion")
+	}
 	for _, c := range companions {
 		if c.field != "preSalesInfo" && !policy.ReadWithProduct[c.field] {
 			panic("graph: companion " + c.field + " is not read with its product")
@@ -183,21 +186,19 @@ func joinCompanions(ctx context.Context, client *ent.Client, q *ent.ProductQuery
 			joinable[f.Name] = rowOnly(oc, f)
 		}
 	}
-	var joined []companion
 	var set companionSet
 	for i, c := range companions {
 		if joinable[c.field] && (c.field != "preSalesInfo" || preSalesLoaderFrom(ctx) != nil) {
-			joined = append(joined, c)
 			set |= 1 << i
 		}
 	}
 	if recording(ctx) != nil {
-		joined = append(joined, pageVersionCompanion)
 		set |= withPageVersion
 	}
-	if len(joined) == 0 {
+	if set == 0 {
 		return ctx, none
 	}
+	joined := set.companions()
 	width := 0
 	for _, c := range joined {
 		width += len(c.columns)
@@ -214,7 +215,7 @@ func joinCompanions(ctx context.Context, client *ent.Client, q *ent.ProductQuery
 		for _, c := range joined {
 			c.join(s, sellersJoined)
 		}
-		s.AppendSelectExprAs(companionsExpr(s.Dialect(), set, joined), companionsColumn)
+		s.AppendSelectExprAs(companionsExpr(s.Dialect(), set), companionsColumn)
 	})
 	// The joined edges are left out of the selection that ent collects
 	// (preSalesInfo is no edge: ent then reads every product column).
@@ -262,19 +263,33 @@ type companionKey struct {
 	set     companionSet
 }
 
-// companionsExpr is the companions column of the joined companions, set
-// being their companionSet.
-func companionsExpr(d string, set companionSet, joined []companion) sql.Querier {
+// companionsExpr is the companions column of the set: its companions'
+// columns in the order of companions, then the page version's.
+func companionsExpr(d string, set companionSet) sql.Querier {
 	key := companionKey{d, set}
 	text, ok := companionSQL.Load(key)
 	if !ok {
 		var columns []joinedColumn
-		for _, c := range joined {
+		for _, c := range set.companions() {
 			columns = append(columns, c.columns...)
 		}
 		text, _ = companionSQL.LoadOrStore(key, jsonTextArray(d, columns))
 	}
 	return sql.Raw(text.(string))
+}
+
+// companions are the set's companions, in the order their columns are read.
+func (set companionSet) companions() []companion {
+	var out []companion
+	for i, c := range companions {
+		if set&(1<<i) != 0 {
+			out = append(out, c)
+		}
+	}
+	if set&withPageVersion != 0 {
+		out = append(out, pageVersionCompanion)
+	}
+	return out
 }
 
 // jsonTextArray is the SQL of a JSON array of the columns as text, itself

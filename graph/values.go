@@ -62,7 +62,7 @@ func renderValues(ctx context.Context, next graphql.Resolver) (any, error) {
 		return res, err
 	}
 	r := valueRenderer{oc: graphql.GetOperationContext(ctx)}
-	if r.oc == nil || !r.list(fc.Field.Definition.Type.Name(), fc.Field.Selections, res) {
+	if !r.list(fc.Field.Definition.Type.Name(), fc.Field.Selections, res) {
 		return res, err
 	}
 	return valueAnswer{json: r.out.Bytes(), objects: r.objects}, nil
@@ -78,16 +78,20 @@ type valueRenderer struct {
 }
 
 // list writes res, a list of the type's objects, with the selection; false
-// if res is not a list it knows.
+// if res is not a list it knows, or a field is deferred (the shape limits
+// refuse @defer today; were it allowed, gqlgen would answer it).
 func (r *valueRenderer) list(typ string, sel ast.SelectionSet, res any) bool {
 	fields := graphql.CollectFields(r.oc, sel, []string{typ})
+	for _, f := range fields {
+		if f.IsDeferred() {
+			return false
+		}
+	}
 	switch v := res.(type) {
 	case []schedule.TimeRange:
 		return each(r, v, func(e *schedule.TimeRange) bool { return r.timeRange(fields, e) })
 	case []*schedule.TimeRange:
 		return eachPointer(r, v, func(e *schedule.TimeRange) bool { return r.timeRange(fields, e) })
-	case schedule.Week:
-		return each(r, v, func(e *schedule.DayHours) bool { return r.dayHours(fields, e) })
 	case []schedule.DayHours:
 		return each(r, v, func(e *schedule.DayHours) bool { return r.dayHours(fields, e) })
 	case []*schedule.DayHours:
