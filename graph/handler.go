@@ -201,7 +201,7 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	// then never shows a projection loaded before an earlier mutation of the
 	// same operation changed it.
 	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
-		return next(withScheduleMemo(withPreSalesLoader(ctx, cfg.Client)))
+		return next(withScheduleMemo(withPreSalesLoader(ctx, cfg.Client), nil))
 	})
 	srv.AroundResponses(observeResponse)
 	if pages != nil {

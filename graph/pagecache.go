@@ -74,6 +74,9 @@ type pageEntry struct {
 	// was made from: a hit is served without parsing, validating or
 	// pricing the request again.
 	op *graphql.OperationContext
+	// schedules are the schedules of the holes' groups, compiled at the
+	// first read that needs them and kept for the next (scheduleOf).
+	schedules sync.Map
 }
 
 // pageHole is a field of a kept answer that is worked out again at each
@@ -321,7 +324,7 @@ func (c *pageCache) serve(ctx context.Context, e *pageEntry) *graphql.Response {
 		ec := newExecutionContext(graphql.GetOperationContext(ctx), c.schema, make(chan graphql.DeferredResult))
 		// The kept actual cost counts the holes' objects already: they are
 		// not counted twice.
-		ctx = withScheduleMemo(context.WithValue(ctx, fieldCountKey{}, nil))
+		ctx = withScheduleMemo(context.WithValue(ctx, fieldCountKey{}, nil), &e.schedules)
 		for i, h := range e.holes {
 			parent := *h.parent
 			h.render(ec, graphql.WithFieldContext(ctx, &parent), h.field, h.group).MarshalGQL(&buf)

@@ -45,25 +45,67 @@ func arrival(ctx context.Context) time.Time {
 // worked out once per group and root field (withScheduleMemo), not once
 // per field.
 func groupStatus(ctx context.Context, g *ent.CustomerServiceGroup) (schedule.Status, error) {
-	memo, _ := ctx.Value(scheduleMemoKey{}).(*sync.Map)
+	memo, _ := ctx.Value(scheduleMemoKey{}).(*scheduleMemo)
 	if memo != nil {
-		if st, ok := memo.Load(g); ok {
+		if st, ok := memo.statuses.Load(g); ok {
 			return st.(schedule.Status), nil
 		}
 	}
-	st, err := service.ScheduleOf(g).StatusAt(arrival(ctx))
-	if err == nil && memo != nil {
-		memo.Store(g, st)
+	gs := scheduleOf(ctx, g)
+	if gs.err != nil {
+		return schedule.Status{}, gs.err
 	}
-	return st, err
+	st := gs.compiled.StatusAt(arrival(ctx))
+	if memo != nil {
+		memo.statuses.Store(g, st)
+	}
+	return st, nil
 }
 
-// scheduleMemoKey carries the group statuses worked out for a root field.
+// groupSchedule is a loaded group's schedule (service.ScheduleOf) and the
+// schedule compiled, or why it cannot be (an unknown zone).
+type groupSchedule struct {
+	schedule schedule.Schedule
+	compiled *schedule.Compiled
+	err      error
+}
+
+// scheduleOf is g's schedule, worked out once per group and root field,
+// or once per kept page (see pageCache.serve): neither depends on the
+// clock, and a loaded group is not changed.
+func scheduleOf(ctx context.Context, g *ent.CustomerServiceGroup) *groupSchedule {
+	memo, _ := ctx.Value(scheduleMemoKey{}).(*scheduleMemo)
+	if memo != nil {
+		if gs, ok := memo.schedules.Load(g); ok {
+			return gs.(*groupSchedule)
+		}
+	}
+	gs := &groupSchedule{schedule: service.ScheduleOf(g)}
+	gs.compiled, gs.err = gs.schedule.Compile()
+	if memo != nil {
+		stored, _ := memo.schedules.LoadOrStore(g, gs)
+		return stored.(*groupSchedule)
+	}
+	return gs
+}
+
+// scheduleMemoKey carries the scheduleMemo of a root field.
 type scheduleMemoKey struct{}
 
-// withScheduleMemo gives a root field its own memo of group statuses, keyed
-// by the loaded group (a group loaded again, after a mutation, is another
-// object and is worked out again).
-func withScheduleMemo(ctx context.Context) context.Context {
-	return context.WithValue(ctx, scheduleMemoKey{}, &sync.Map{})
+// scheduleMemo is what a root field worked out of the groups it read,
+// keyed by the loaded group (a group loaded again, after a mutation, is
+// another object and is worked out again): their statuses at the request's
+// arrival, and their schedules (*groupSchedule).
+type scheduleMemo struct {
+	statuses  sync.Map
+	schedules *sync.Map
+}
+
+// withScheduleMemo gives a root field its own memo of group statuses, and
+// of schedules unless schedules (a kept page's) is given.
+func withScheduleMemo(ctx context.Context, schedules *sync.Map) context.Context {
+	if schedules == nil {
+		schedules = &sync.Map{}
+	}
+	return context.WithValue(ctx, scheduleMemoKey{}, &scheduleMemo{schedules: schedules})
 }

@@ -27,12 +27,12 @@ func (r *customerServiceGroupResolver) OpenNow(ctx context.Context, obj *ent.Cus
 
 // MeetsServicePolicy is the resolver for the meetsServicePolicy field.
 func (r *customerServiceGroupResolver) MeetsServicePolicy(ctx context.Context, obj *ent.CustomerServiceGroup) (bool, error) {
-	return service.ScheduleOf(obj).MeetsPolicy(), nil
+	return scheduleOf(ctx, obj).schedule.MeetsPolicy(), nil
 }
 
 // WeeklyHours is the resolver for the weeklyHours field.
 func (r *customerServiceGroupResolver) WeeklyHours(ctx context.Context, obj *ent.CustomerServiceGroup) ([]*schedule.DayHours, error) {
-	week := service.ScheduleOf(obj).Week
+	week := scheduleOf(ctx, obj).schedule.Week
 	days := make([]*schedule.DayHours, len(week))
 	for i := range week {
 		days[i] = &week[i]
@@ -54,10 +54,11 @@ func (r *customerServiceGroupResolver) NextCloseAt(ctx context.Context, obj *ent
 
 // TodayHours is the resolver for the todayHours field.
 func (r *customerServiceGroupResolver) TodayHours(ctx context.Context, obj *ent.CustomerServiceGroup) ([]*schedule.TimeRange, error) {
-	day, err := service.ScheduleOf(obj).Today(arrival(ctx))
-	if err != nil {
-		return nil, err
+	gs := scheduleOf(ctx, obj)
+	if gs.err != nil {
+		return nil, gs.err
 	}
+	day := gs.compiled.Today(arrival(ctx))
 	hours := make([]*schedule.TimeRange, len(day.Hours))
 	for i := range day.Hours {
 		hours[i] = &day.Hours[i]

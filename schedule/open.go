@@ -334,10 +334,37 @@ func (s Schedule) Periods(from, to time.Time) ([]Period, error) {
 // Today returns t's local date in the group's zone with its effective hours
 // (closures applied). Only an unknown zone is an error.
 func (s Schedule) Today(t time.Time) (Day, error) {
-	c, err := s.compile()
+	c, err := s.Compile()
 	if err != nil {
 		return Day{}, err
 	}
+	return c.Today(t), nil
+}
+
+// Compiled is a Schedule made ready to be read at many moments: what
+// StatusAt and Today work out before they look at the clock, done once. It
+// is not changed by its methods, so one may serve concurrent readers.
+type Compiled struct {
+	s Schedule
+	c *compiled
+}
+
+// Compile prepares s to be read (see compile): an unknown zone is an
+// error.
+func (s Schedule) Compile() (*Compiled, error) {
+	c, err := s.compile()
+	if err != nil {
+		return nil, err
+	}
+	return &Compiled{s: s, c: c}, nil
+}
+
+// StatusAt is Schedule.StatusAt.
+func (cs *Compiled) StatusAt(t time.Time) Status { return cs.c.status(t) }
+
+// Today is Schedule.Today.
+func (cs *Compiled) Today(t time.Time) Day {
+	s, c := cs.s, cs.c
 	local := t.In(c.loc)
 	day := Day{Date: local.Format(time.DateOnly), Day: WeekdayOf(local.Weekday())}
 	if i, ok := c.closure[localDay(t, c.loc)]; ok {
@@ -350,5 +377,5 @@ func (s Schedule) Today(t time.Time) (Day, error) {
 	if day.Hours == nil {
 		day.Hours = []TimeRange{}
 	}
-	return day, nil
+	return day
 }
