@@ -152,7 +152,7 @@ var pageVersionCompanion = companion{
 }
 
 func init() {
-	if len(companions) >= 7 {
+	if len(companions) > 7 {
 		panic("graph: a companionSet has bits for 7 companions and withPageVersion")
 	}
 	for _, c := range companions {
