@@ -9,7 +9,7 @@ func NewHandlerWithoutService(cfg HandlerConfig) http.Handler {
 	return newHandler(cfg, &Resolver{client: cfg.Client})
 }
 
-// GqlgenValues makes a handler leave value objects (hours, closures) to
-// gqlgen's executor instead of renderValues: the reference that
-// TestValueRenderingAnswersAsGqlgen compares renderValues with.
-func GqlgenValues(c *HandlerConfig) { c.gqlgenValues = true }
+// GqlgenAnswers makes a handler leave every answer to gqlgen's executor
+// instead of renderAnswers: the reference that TestRenderingAnswersAsGqlgen
+// compares renderAnswers with.
+func GqlgenAnswers(c *HandlerConfig) { c.gqlgenAnswers = true }

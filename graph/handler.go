@@ -91,9 +91,9 @@ type HandlerConfig struct {
 	// NoCache turns the product page cache off (PAGE_CACHE=false): every
 	// page is worked out from the database.
 	NoCache bool
-	// gqlgenValues leaves value objects to gqlgen's executor (see
-	// renderValues): the tests' reference.
-	gqlgenValues bool
+	// gqlgenAnswers leaves every answer to gqlgen's executor (see
+	// renderAnswers): the tests' reference.
+	gqlgenAnswers bool
 }
 
 // Defaults of the cost buckets.
@@ -193,8 +193,8 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	if pages != nil {
 		srv.AroundFields(recordHoles)
 	}
-	if !cfg.gqlgenValues {
-		srv.AroundFields(renderValues) // innermost: the others see the field
+	if !cfg.gqlgenAnswers {
+		srv.AroundFields(renderAnswers(resolvers)) // innermost: the others see the field
 	}
 	srv.AroundOperations(socketOperations(timeout, edge))
 	// Each root field gets its own pre-sales loader: a mutation's payload
