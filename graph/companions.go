@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"servicesupport/ent"
@@ -174,35 +175,11 @@ func joinCompanions(ctx context.Context, client *ent.Client, q *ent.ProductQuery
 	if fc == nil || oc == nil {
 		return ctx, none
 	}
-	selection := fieldAt(oc, fc.Field.Field, path)
-	if selection == nil {
+	plan := planJoin(oc, fc.Field.Field, path, preSalesLoaderFrom(ctx) != nil, recording(ctx) != nil)
+	if plan.set == 0 {
 		return ctx, none
 	}
-	// A companion is joined when every field asking for it (under any
-	// alias) asks for its row only.
-	joinable := map[string]bool{}
-	for _, f := range graphql.CollectFields(oc, selection.SelectionSet, implementors("Product")) {
-		if ok, seen := joinable[f.Name]; !seen || ok {
-			joinable[f.Name] = rowOnly(oc, f)
-		}
-	}
-	var set companionSet
-	for i, c := range companions {
-		if joinable[c.field] && (c.field != "preSalesInfo" || preSalesLoaderFrom(ctx) != nil) {
-			set |= 1 << i
-		}
-	}
-	if recording(ctx) != nil {
-		set |= withPageVersion
-	}
-	if set == 0 {
-		return ctx, none
-	}
-	joined := set.companions()
-	width := 0
-	for _, c := range joined {
-		width += len(c.columns)
-	}
+	set, joined, width := plan.set, plan.set.companions(), plan.width
 	q.Modify(func(s *sql.Selector) {
 		var sellers *sql.SelectTable
 		sellersJoined := func() *sql.SelectTable {
@@ -217,15 +194,8 @@ func joinCompanions(ctx context.Context, client *ent.Client, q *ent.ProductQuery
 		}
 		s.AppendSelectExprAs(companionsExpr(s.Dialect(), set), companionsColumn)
 	})
-	// The joined edges are left out of the selection that ent collects
-	// (preSalesInfo is no edge: ent then reads every product column).
-	drop := map[string]bool{}
-	for _, c := range joined {
-		drop[c.field] = c.field != "preSalesInfo"
-	}
 	narrowed := *fc
-	root := withoutFields(oc, fc.Field.Field, path, drop)
-	narrowed.Field = graphql.CollectedField{Field: root, Selections: root.SelectionSet}
+	narrowed.Field = graphql.CollectedField{Field: plan.root, Selections: plan.root.SelectionSet}
 	hand := func(products ...*ent.Product) error {
 		for _, p := range products {
 			values, err := joinedValues(p)
@@ -246,6 +216,113 @@ func joinCompanions(ctx context.Context, client *ent.Client, q *ent.ProductQuery
 		return nil
 	}
 	return graphql.WithFieldContext(ctx, &narrowed), hand
+}
+
+// A joinPlan is what joinCompanions works out of an operation's field: the
+// companions to join (none: the set is 0), their columns' count, and the
+// field to collect the query's fields with (the selection without the
+// joined edges, so that they are not eager-loaded as well).
+type joinPlan struct {
+	set   companionSet
+	width int
+	root  *ast.Field
+}
+
+// joinKey is what a joinPlan depends on: the field of a parsed operation
+// (documents are not changed once parsed) and the products' path in it,
+// and whether the pre-sales loader is there and a page is recorded.
+type joinKey struct {
+	field               *ast.Field
+	path                string
+	preSales, recording bool
+}
+
+// joinPlans keeps the plans of the operations' fields whose selection has
+// no directive, so that the variables cannot change it (nil: one that has).
+var joinPlans, _ = lru.New[joinKey, *joinPlan](1000)
+
+// planJoin is the joinPlan of the products at path in field f's selection.
+func planJoin(oc *graphql.OperationContext, f *ast.Field, path []string, preSales, recorded bool) *joinPlan {
+	key := joinKey{f, strings.Join(path, "."), preSales, recorded}
+	if plan, ok := joinPlans.Get(key); ok && plan != nil {
+		return plan
+	} else if ok {
+		return newJoinPlan(oc, f, path, preSales, recorded)
+	}
+	plan := newJoinPlan(oc, f, path, preSales, recorded)
+	if hasDirectives(oc.Doc, f.SelectionSet, map[string]bool{}) {
+		joinPlans.Add(key, nil)
+	} else {
+		joinPlans.Add(key, plan)
+	}
+	return plan
+}
+
+// newJoinPlan works a joinPlan out.
+func newJoinPlan(oc *graphql.OperationContext, f *ast.Field, path []string, preSales, recorded bool) *joinPlan {
+	selection := fieldAt(oc, f, path)
+	if selection == nil {
+		return &joinPlan{}
+	}
+	// A companion is joined when every field asking for it (under any
+	// alias) asks for its row only.
+	joinable := map[string]bool{}
+	for _, f := range graphql.CollectFields(oc, selection.SelectionSet, implementors("Product")) {
+		if ok, seen := joinable[f.Name]; !seen || ok {
+			joinable[f.Name] = rowOnly(oc, f)
+		}
+	}
+	plan := &joinPlan{}
+	for i, c := range companions {
+		if joinable[c.field] && (c.field != "preSalesInfo" || preSales) {
+			plan.set |= 1 << i
+		}
+	}
+	if recorded {
+		plan.set |= withPageVersion
+	}
+	if plan.set == 0 {
+		return plan
+	}
+	// The joined edges are left out of the selection that ent collects
+	// (preSalesInfo is no edge: ent then reads every product column).
+	drop := map[string]bool{}
+	for _, c := range plan.set.companions() {
+		plan.width += len(c.columns)
+		drop[c.field] = c.field != "preSalesInfo"
+	}
+	plan.root = withoutFields(oc, f, path, drop)
+	return plan
+}
+
+// hasDirectives reports whether a selection, or a fragment it spreads, has
+// a directive (@include and @skip read the variables).
+func hasDirectives(doc *ast.QueryDocument, sel ast.SelectionSet, spread map[string]bool) bool {
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			if len(s.Directives) > 0 || hasDirectives(doc, s.SelectionSet, spread) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if len(s.Directives) > 0 || hasDirectives(doc, s.SelectionSet, spread) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if len(s.Directives) > 0 {
+				return true
+			}
+			if spread[s.Name] {
+				continue
+			}
+			spread[s.Name] = true
+			def := doc.Fragments.ForName(s.Name)
+			if def == nil || len(def.Directives) > 0 || hasDirectives(doc, def.SelectionSet, spread) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // A companionSet is which companions a statement joins: bit i for

@@ -103,3 +103,42 @@ func canonical(t *testing.T, raw json.RawMessage) string {
 	}
 	return string(b)
 }
+
+// TestJoinPlansFollowTheVariables: what a product query joins is worked
+// out once per field of a parsed operation, but not for a selection whose
+// directives read the variables: the same operation, asking for the seller
+// and the group or not by @include, joins them when it asks (one statement)
+// and answers what it asks, in either order, however often it is run.
+func TestJoinPlansFollowTheVariables(t *testing.T) {
+	env := NewEnv(t, WithConfig(noPageCache))
+	seedCatalog(t, env, 3)
+	var first struct {
+		Products struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	env.MustDo(Anonymous, `{ products(first: 1) { edges { node { id } } } }`, nil, &first)
+	id := first.Products.Edges[0].Node.ID
+	const page = `query($id: ID!, $more: Boolean!) { product(id: $id) { name
+	  seller @include(if: $more) { name } afterSalesGroup @include(if: $more) { name } } }`
+	const fragment = `query($id: ID!, $more: Boolean!) { product(id: $id) { name ...more } }
+	  fragment more on Product { seller @include(if: $more) { name } afterSalesGroup @include(if: $more) { name } }`
+	for _, query := range []string{page, fragment} {
+		for _, more := range []bool{false, true, false, true} {
+			var out struct {
+				Product struct {
+					Name            string
+					Seller          *struct{ Name string }
+					AfterSalesGroup *struct{ Name string }
+				}
+			}
+			n := env.StatementsOf(func() { env.MustDo(Anonymous, query, map[string]any{"id": id, "more": more}, &out) })
+			if n != 1 {
+				t.Errorf("more=%v: %d statements, want 1", more, n)
+			}
+			if got := out.Product.Seller != nil && out.Product.Seller.Name != "" && out.Product.AfterSalesGroup != nil; got != more || out.Product.Name == "" {
+				t.Errorf("more=%v: answered %+v", more, out.Product)
+			}
+		}
+	}
+}
