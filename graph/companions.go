@@ -123,6 +123,10 @@ var companions = []companion{
 			if err != nil {
 				return fmt.Errorf("product %d: joined seller id: %w", p.ID, err)
 			}
+			// The product's own seller_id is not read when its selection
+			// asks for no column of the product's but those: it is the
+			// joined seller's.
+			p.SellerID = sellerID
 			var c *model.PreSalesContact
 			if values[1] != nil {
 				phone, _ := values[2].(string)
@@ -284,12 +288,16 @@ func newJoinPlan(oc *graphql.OperationContext, f *ast.Field, path []string, preS
 	if plan.set == 0 {
 		return plan
 	}
-	// The joined edges are left out of the selection that ent collects
-	// (preSalesInfo is no edge: ent then reads every product column).
+	// The joined companions are left out of the selection that ent
+	// collects: the edges are not eager-loaded as well, and without
+	// preSalesInfo (no column of the product's: ent reads every column for a
+	// field it does not know) ent reads only the columns the selection asks
+	// for; the product's seller_id, which preSalesInfo reads, comes with the
+	// join (see its hand).
 	drop := map[string]bool{}
 	for _, c := range plan.set.companions() {
 		plan.width += len(c.columns)
-		drop[c.field] = c.field != "preSalesInfo"
+		drop[c.field] = c.field != ""
 	}
 	plan.root = withoutFields(oc, f, path, drop)
 	return plan

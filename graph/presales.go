@@ -106,9 +106,13 @@ func watchProducts() ent.Interceptor {
 			v, err := next.Query(ctx, q)
 			if l := preSalesLoaderFrom(ctx); l != nil && err == nil {
 				if products, ok := v.([]*ent.Product); ok {
-					ids := make([]int, len(products))
-					for i, p := range products {
-						ids[i] = p.SellerID
+					ids := make([]int, 0, len(products))
+					for _, p := range products {
+						// (0: seller_id not read; a joined product's comes
+						// with its join, see joinCompanions.)
+						if p.SellerID != 0 {
+							ids = append(ids, p.SellerID)
+						}
 					}
 					l.want(ids...)
 				}
