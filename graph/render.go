@@ -305,7 +305,7 @@ func (r *renderer) write(f graphql.CollectedField, v any) bool {
 // one writes an object, or null for a nil one where f's type allows it.
 func one[T any](r *renderer, f graphql.CollectedField, typ string, v *T) bool {
 	if v == nil {
-		return !f.Definition.Type.NonNull && r.null()
+		return f.Definition != nil && !f.Definition.Type.NonNull && r.null()
 	}
 	return r.object(typ, f.Selections, v)
 }
@@ -313,6 +313,11 @@ func one[T any](r *renderer, f graphql.CollectedField, typ string, v *T) bool {
 // each writes a JSON array of objects; a nil element (a null in a list of
 // non-null objects) is left to gqlgen's error.
 func each[T any](r *renderer, f graphql.CollectedField, typ string, v []*T) bool {
+	if v == nil && (f.Definition == nil || !f.Definition.Type.NonNull) {
+		// gqlgen answers a nil list as null where the type allows it (no
+		// such list is written today), as [] where it does not.
+		return f.Definition != nil && r.null()
+	}
 	r.out.WriteByte('[')
 	for i, e := range v {
 		if e == nil {

@@ -71,7 +71,8 @@ func TestRenderAnswersLeavesTheUnknownToGqlgen(t *testing.T) {
 	}{
 		{"hours", ast.SelectionSet{
 			&ast.Field{Alias: "d", Name: "day"}, &ast.Field{Alias: "__typename", Name: "__typename"},
-			&ast.Field{Alias: "hours", Name: "hours", SelectionSet: field("end", "start")},
+			&ast.Field{Alias: "hours", Name: "hours", SelectionSet: field("end", "start"),
+				Definition: parsedSchema.Types["DayHours"].Fields.ForName("hours")},
 		}, []*schedule.DayHours{{Day: "MONDAY", Hours: []schedule.TimeRange{nine, nine}}, {Day: "FRIDAY"}},
 			`[{"d":"MONDAY","__typename":"DayHours","hours":[{"end":"10:00","start":"09:00"},{"end":"10:00","start":"09:00"}]},{"d":"FRIDAY","__typename":"DayHours","hours":[]}]`, 4},
 		{"a product with its loaded edges", append(field("id", "name", "createdAt", "releasedAt"),
