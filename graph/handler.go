@@ -181,7 +181,8 @@ func newHandler(cfg HandlerConfig, resolvers *Resolver) http.Handler {
 	// Every operation that validates fits in a full bucket, so a throttled
 	// one only ever has to wait (Retry-After), never to be cut down.
 	// Shopify's convention: objects cost 1, scalars and enums nothing.
-	srv.Use(extension.FixedComplexityLimit(min(complexityLimit, rateLimitPoints(cfg)), complexity.WithFixedScalarValue(0)))
+	srv.Use(newPricedOnce(extension.FixedComplexityLimit(min(complexityLimit, rateLimitPoints(cfg)), complexity.WithFixedScalarValue(0)),
+		schema.(pricedSchema)))
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		log.ErrorContext(ctx, "panic in resolver", "panic", v)
