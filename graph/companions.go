@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -406,12 +405,12 @@ func joinedValues(p *ent.Product) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var raw []byte
+	var raw string
 	switch v := v.(type) {
 	case string:
-		raw = []byte(v)
-	case []byte:
 		raw = v
+	case []byte:
+		raw = string(v)
 	default:
 		return nil, fmt.Errorf("product %d: companions column is %T", p.ID, v)
 	}
@@ -425,14 +424,14 @@ func joinedValues(p *ent.Product) ([]any, error) {
 // textArray decodes a JSON array of strings and nulls, what jsonTextArray
 // reads, as a string or nil each. It is json.Unmarshal into []any for this
 // one shape, without the reflection: a string without escapes is copied,
-// any other is decoded by encoding/json.
-func textArray(raw []byte) ([]any, error) {
+// any other is decoded by encoding/json. The strings share raw's bytes.
+func textArray(raw string) ([]any, error) {
 	bad := func(at int) error { return fmt.Errorf("not a JSON array of strings and nulls (at byte %d)", at) }
 	i := skipSpace(raw, 0)
 	if i == len(raw) || raw[i] != '[' {
 		return nil, bad(i)
 	}
-	var out []any
+	out := make([]any, 0, strings.Count(raw, ",")+1)
 	i = skipSpace(raw, i+1)
 	if i < len(raw) && raw[i] == ']' {
 		if skipSpace(raw, i+1) != len(raw) {
@@ -442,7 +441,7 @@ func textArray(raw []byte) ([]any, error) {
 	}
 	for {
 		switch {
-		case bytes.HasPrefix(raw[i:], []byte("null")):
+		case strings.HasPrefix(raw[i:], "null"):
 			out = append(out, nil)
 			i += len("null")
 		case i < len(raw) && raw[i] == '"':
@@ -459,16 +458,16 @@ func textArray(raw []byte) ([]any, error) {
 			if end >= len(raw) {
 				return nil, bad(i)
 			}
-			if escaped || !utf8.Valid(raw[i+1:end]) {
+			if escaped || !utf8.ValidString(raw[i+1:end]) {
 				// encoding/json's reading: escapes decoded, bytes that are
 				// not UTF-8 replaced by U+FFFD.
 				var s string
-				if err := json.Unmarshal(raw[i:end+1], &s); err != nil {
+				if err := json.Unmarshal([]byte(raw[i:end+1]), &s); err != nil {
 					return nil, bad(i)
 				}
 				out = append(out, s)
 			} else {
-				out = append(out, string(raw[i+1:end]))
+				out = append(out, raw[i+1:end])
 			}
 			i = end + 1
 		default:
@@ -488,7 +487,7 @@ func textArray(raw []byte) ([]any, error) {
 
 // skipSpace is the index of the first byte from i that is not JSON
 // whitespace.
-func skipSpace(raw []byte, i int) int {
+func skipSpace(raw string, i int) int {
 	for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
 		i++
 	}

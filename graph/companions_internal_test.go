@@ -26,7 +26,7 @@ func TestTextArrayReadsWhatJSONReads(t *testing.T) {
 		if err := json.Unmarshal([]byte(in), &want); err != nil {
 			t.Fatalf("%s: the case itself is not JSON: %v", in, err)
 		}
-		got, err := textArray([]byte(in))
+		got, err := textArray(in)
 		if err != nil {
 			t.Errorf("%s: %v", in, err)
 			continue
@@ -41,7 +41,7 @@ func TestTextArrayReadsWhatJSONReads(t *testing.T) {
 		`["\x"]`, `["\u12"]`, "[\"a\x01\"]", `["a\"]`,
 	}
 	for _, in := range bad {
-		if got, err := textArray([]byte(in)); err == nil {
+		if got, err := textArray(in); err == nil {
 			t.Errorf("%q: accepted as %#v", in, got)
 		}
 	}

@@ -114,7 +114,7 @@ func init() {
 				return err == nil && r.write(f, g)
 			}),
 			"preSalesInfo": on(func(r *renderer, f graphql.CollectedField, p *ent.Product) bool {
-				c, err := r.resolvers.Product().PreSalesInfo(r.ctx, p)
+				c, err := r.resolvers.product.PreSalesInfo(r.ctx, p)
 				return err == nil && r.write(f, c)
 			}),
 		},
@@ -155,27 +155,27 @@ func init() {
 				return r.write(f, g.Closures)
 			}),
 			"weeklyHours": on(func(r *renderer, f graphql.CollectedField, g *ent.CustomerServiceGroup) bool {
-				days, err := r.resolvers.CustomerServiceGroup().WeeklyHours(r.ctx, g)
+				days, err := r.resolvers.group.WeeklyHours(r.ctx, g)
 				return err == nil && r.write(f, days)
 			}),
 			"todayHours": on(func(r *renderer, f graphql.CollectedField, g *ent.CustomerServiceGroup) bool {
-				hours, err := r.resolvers.CustomerServiceGroup().TodayHours(r.ctx, g)
+				hours, err := r.resolvers.group.TodayHours(r.ctx, g)
 				return err == nil && r.write(f, hours)
 			}),
 			"openNow": on(func(r *renderer, _ graphql.CollectedField, g *ent.CustomerServiceGroup) bool {
-				open, err := r.resolvers.CustomerServiceGroup().OpenNow(r.ctx, g)
+				open, err := r.resolvers.group.OpenNow(r.ctx, g)
 				return err == nil && r.marshal(graphql.MarshalBoolean(open))
 			}),
 			"meetsServicePolicy": on(func(r *renderer, _ graphql.CollectedField, g *ent.CustomerServiceGroup) bool {
-				meets, err := r.resolvers.CustomerServiceGroup().MeetsServicePolicy(r.ctx, g)
+				meets, err := r.resolvers.group.MeetsServicePolicy(r.ctx, g)
 				return err == nil && r.marshal(graphql.MarshalBoolean(meets))
 			}),
 			"nextOpenAt": on(func(r *renderer, _ graphql.CollectedField, g *ent.CustomerServiceGroup) bool {
-				at, err := r.resolvers.CustomerServiceGroup().NextOpenAt(r.ctx, g)
+				at, err := r.resolvers.group.NextOpenAt(r.ctx, g)
 				return err == nil && r.optionalTime(at)
 			}),
 			"nextCloseAt": on(func(r *renderer, _ graphql.CollectedField, g *ent.CustomerServiceGroup) bool {
-				at, err := r.resolvers.CustomerServiceGroup().NextCloseAt(r.ctx, g)
+				at, err := r.resolvers.group.NextCloseAt(r.ctx, g)
 				return err == nil && r.optionalTime(at)
 			}),
 		},
@@ -210,6 +210,7 @@ func (v valueAnswer) MarshalGQL(w io.Writer) { _, _ = w.Write(v.json) }
 // renderAnswers is the field middleware that writes answers itself (see
 // above), calling the resolvers of resolvers.
 func renderAnswers(resolvers ResolverRoot) graphql.FieldMiddleware {
+	rs := &renderResolvers{product: resolvers.Product(), group: resolvers.CustomerServiceGroup()}
 	return func(ctx context.Context, next graphql.Resolver) (any, error) {
 		res, err := next(ctx)
 		fc := graphql.GetFieldContext(ctx)
@@ -220,7 +221,7 @@ func renderAnswers(resolvers ResolverRoot) graphql.FieldMiddleware {
 		if renderedFields[typ] == nil || (!valueTypes[typ] && recording(ctx) != nil) || isNil(res) {
 			return res, err
 		}
-		r := renderer{ctx: ctx, oc: graphql.GetOperationContext(ctx), resolvers: resolvers}
+		r := renderer{ctx: ctx, oc: graphql.GetOperationContext(ctx), resolvers: rs}
 		if !r.answer(fc.Field, res) {
 			return res, err
 		}
@@ -246,13 +247,20 @@ func isNil(res any) bool {
 	return false
 }
 
+// renderResolvers are the resolvers renderAnswers calls (they hold no
+// state of a request).
+type renderResolvers struct {
+	product ProductResolver
+	group   CustomerServiceGroupResolver
+}
+
 // renderer writes answers as gqlgen's executor would: fields in their
 // collected order under their response names, scalars with the schema's
 // marshalers.
 type renderer struct {
 	ctx       context.Context
 	oc        *graphql.OperationContext
-	resolvers ResolverRoot
+	resolvers *renderResolvers
 	out       bytes.Buffer
 	objects   int
 }
