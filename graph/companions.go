@@ -83,6 +83,7 @@ var companions = []companion{
 			s, err := c.Seller.FromJoined(seller.Columns, values)
 			if err == nil {
 				p.SetJoinedSeller(s)
+				p.SellerID = s.ID // (not read when the selection asks for no column of the product's)
 			}
 			return err
 		},
@@ -178,7 +179,7 @@ func joinCompanions(ctx context.Context, client *ent.Client, q *ent.ProductQuery
 	if fc == nil || oc == nil {
 		return ctx, none
 	}
-	plan := planJoin(oc, fc.Field.Field, path, preSalesLoaderFrom(ctx) != nil, recording(ctx) != nil)
+	plan := planJoin(oc, fc.Field, path, preSalesLoaderFrom(ctx) != nil, recording(ctx) != nil)
 	if plan.set == 0 {
 		return ctx, none
 	}
@@ -244,16 +245,26 @@ type joinKey struct {
 // no directive, so that the variables cannot change it (nil: one that has).
 var joinPlans, _ = lru.New[joinKey, *joinPlan](1000)
 
-// planJoin is the joinPlan of the products at path in field f's selection.
-func planJoin(oc *graphql.OperationContext, f *ast.Field, path []string, preSales, recorded bool) *joinPlan {
-	key := joinKey{f, strings.Join(path, "."), preSales, recorded}
+// planJoin is the joinPlan of the products at path in the field's
+// selection. The field's selection is what gqlgen collected: the selections
+// of every occurrence of the field under its response name, merged (as in
+// "{ product(id: 1) { name } product(id: 1) { summary } }"). A plan is
+// kept for a field asked once (its collected selection is its own), in a
+// document of at most maxKeptKey bytes (a kept plan holds the document),
+// whose selection has no directive.
+func planJoin(oc *graphql.OperationContext, f graphql.CollectedField, path []string, preSales, recorded bool) *joinPlan {
+	merged := rebuilt(f, f.Selections)
+	if len(f.Selections) != len(f.Field.SelectionSet) || len(oc.RawQuery) > maxKeptKey {
+		return newJoinPlan(oc, merged, path, preSales, recorded)
+	}
+	key := joinKey{f.Field, strings.Join(path, "."), preSales, recorded}
 	if plan, ok := joinPlans.Get(key); ok && plan != nil {
 		return plan
 	} else if ok {
-		return newJoinPlan(oc, f, path, preSales, recorded)
+		return newJoinPlan(oc, merged, path, preSales, recorded)
 	}
-	plan := newJoinPlan(oc, f, path, preSales, recorded)
-	if hasDirectives(oc.Doc, f.SelectionSet, map[string]bool{}) {
+	plan := newJoinPlan(oc, merged, path, preSales, recorded)
+	if hasDirectives(oc.Doc, f.Selections, map[string]bool{}) {
 		joinPlans.Add(key, nil)
 	} else {
 		joinPlans.Add(key, plan)

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"testing"
@@ -138,6 +139,42 @@ func TestJoinPlansFollowTheVariables(t *testing.T) {
 			}
 			if got := out.Product.Seller != nil && out.Product.Seller.Name != "" && out.Product.AfterSalesGroup != nil; got != more || out.Product.Name == "" {
 				t.Errorf("more=%v: answered %+v", more, out.Product)
+			}
+		}
+	}
+}
+
+// TestRepeatedFieldsAnswerAsOne: a root field asked twice under one
+// response name (side by side, or once through a fragment) answers what
+// the one field asking for everything answers, byte for byte, joined or
+// not: what a product query reads is planned from the selections gqlgen
+// merged, not from the first occurrence's alone.
+func TestRepeatedFieldsAnswerAsOne(t *testing.T) {
+	env := NewEnv(t, WithConfig(noPageCache))
+	seedCatalog(t, env, 3)
+	var first struct {
+		Products struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	env.MustDo(Anonymous, `{ products(first: 1) { edges { node { id } } } }`, nil, &first)
+	vars := map[string]any{"id": first.Products.Edges[0].Node.ID}
+	for _, c := range []struct{ repeated, one string }{
+		{`query($id: ID!) { product(id: $id) { preSalesInfo { phone } } product(id: $id) { summary status createdAt } }`,
+			`query($id: ID!) { product(id: $id) { preSalesInfo { phone } summary status createdAt } }`},
+		{`query($id: ID!) { ...A product(id: $id) { summary status } } fragment A on Query { product(id: $id) { preSalesInfo { phone } } }`,
+			`query($id: ID!) { product(id: $id) { preSalesInfo { phone } summary status } }`},
+		{`query($id: ID!) { product(id: $id) { seller { name } } product(id: $id) { preSalesInfo { phone } } }`,
+			`query($id: ID!) { product(id: $id) { seller { name } preSalesInfo { phone } } }`},
+		{`query($id: ID!) { product(id: $id) { name } product(id: $id) { afterSalesGroup { name } seller { name createdAt } } }`,
+			`query($id: ID!) { product(id: $id) { name afterSalesGroup { name } seller { name createdAt } } }`},
+	} {
+		for _, p := range []Persona{Anonymous, Owner} {
+			for range 2 { // planned, then from what was kept
+				got, want := env.Post(p, c.repeated, vars), env.Post(p, c.one, vars)
+				if !bytes.Equal(got.Data, want.Data) || got.Raw["errors"] != nil || want.Raw["errors"] != nil || !bytes.Contains(want.Data, []byte(`"product":{`)) {
+					t.Fatalf("as %s:\n%s\nanswered\n%s\nwant\n%s", p, c.repeated, got.Body, want.Body)
+				}
 			}
 		}
 	}

@@ -32,6 +32,9 @@ type pricedOnce struct {
 	prices    *lru.Cache[priceKey, int]
 }
 
+// maxPricedValues bounds the JSON of the values in a kept price's key.
+const maxPricedValues = 1 << 10
+
 type priceKey struct {
 	op     *ast.OperationDefinition
 	values string // the JSON of the price variables' values, in order
@@ -39,7 +42,7 @@ type priceKey struct {
 
 func newPricedOnce(limit *extension.ComplexityLimit, schema pricedSchema) *pricedOnce {
 	variables, _ := lru.New[*ast.OperationDefinition, []string](1000)
-	prices, _ := lru.New[priceKey, int](10000)
+	prices, _ := lru.New[priceKey, int](1000)
 	return &pricedOnce{ComplexityLimit: limit, fields: schema.fields, variables: variables, prices: prices}
 }
 
@@ -60,7 +63,9 @@ func (p *pricedOnce) MutateOperationContext(ctx context.Context, oc *graphql.Ope
 		values[i] = oc.Variables[n]
 	}
 	text, err := json.Marshal(values)
-	if err != nil {
+	if err != nil || len(text) > maxPricedValues || len(oc.RawQuery) > maxKeptKey {
+		// Big keys are not kept: a key holds its values and, through its
+		// operation, the document's text.
 		return p.ComplexityLimit.MutateOperationContext(ctx, oc)
 	}
 	key := priceKey{op, string(text)}
