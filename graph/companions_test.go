@@ -111,15 +111,7 @@ func canonical(t *testing.T, raw json.RawMessage) string {
 // and the group or not by @include, joins them when it asks (one statement)
 // and answers what it asks, in either order, however often it is run.
 func TestJoinPlansFollowTheVariables(t *testing.T) {
-	env := NewEnv(t, WithConfig(noPageCache))
-	seedCatalog(t, env, 3)
-	var first struct {
-		Products struct {
-			Edges []struct{ Node struct{ ID string } }
-		}
-	}
-	env.MustDo(Anonymous, `{ products(first: 1) { edges { node { id } } } }`, nil, &first)
-	id := first.Products.Edges[0].Node.ID
+	env, id := uncachedCatalog(t)
 	const page = `query($id: ID!, $more: Boolean!) { product(id: $id) { name
 	  seller @include(if: $more) { name } afterSalesGroup @include(if: $more) { name } } }`
 	const fragment = `query($id: ID!, $more: Boolean!) { product(id: $id) { name ...more } }
@@ -150,15 +142,8 @@ func TestJoinPlansFollowTheVariables(t *testing.T) {
 // not: what a product query reads is planned from the selections gqlgen
 // merged, not from the first occurrence's alone.
 func TestRepeatedFieldsAnswerAsOne(t *testing.T) {
-	env := NewEnv(t, WithConfig(noPageCache))
-	seedCatalog(t, env, 3)
-	var first struct {
-		Products struct {
-			Edges []struct{ Node struct{ ID string } }
-		}
-	}
-	env.MustDo(Anonymous, `{ products(first: 1) { edges { node { id } } } }`, nil, &first)
-	vars := map[string]any{"id": first.Products.Edges[0].Node.ID}
+	env, id := uncachedCatalog(t)
+	vars := map[string]any{"id": id}
 	for _, c := range []struct{ repeated, one string }{
 		{`query($id: ID!) { product(id: $id) { preSalesInfo { phone } } product(id: $id) { summary status createdAt } }`,
 			`query($id: ID!) { product(id: $id) { preSalesInfo { phone } summary status createdAt } }`},
@@ -178,4 +163,19 @@ func TestRepeatedFieldsAnswerAsOne(t *testing.T) {
 			}
 		}
 	}
+}
+
+// uncachedCatalog is a catalog of three released products served without
+// the page cache, and the first product's ID.
+func uncachedCatalog(t *testing.T) (*Env, string) {
+	t.Helper()
+	env := NewEnv(t, WithConfig(noPageCache))
+	seedCatalog(t, env, 3)
+	var first struct {
+		Products struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	env.MustDo(Anonymous, `{ products(first: 1) { edges { node { id } } } }`, nil, &first)
+	return env, first.Products.Edges[0].Node.ID
 }
