@@ -253,23 +253,25 @@ var joinPlans, _ = lru.New[joinKey, *joinPlan](1000)
 // document of at most maxKeptKey bytes (a kept plan holds the document),
 // whose selection has no directive.
 func planJoin(oc *graphql.OperationContext, f graphql.CollectedField, path []string, preSales, recorded bool) *joinPlan {
-	merged := rebuilt(f, f.Selections)
+	plan := func() *joinPlan { return newJoinPlan(oc, rebuilt(f, f.Selections), path, preSales, recorded) }
 	if len(f.Selections) != len(f.Field.SelectionSet) || len(oc.RawQuery) > maxKeptKey {
-		return newJoinPlan(oc, merged, path, preSales, recorded)
+		return plan()
 	}
 	key := joinKey{f.Field, strings.Join(path, "."), preSales, recorded}
-	if plan, ok := joinPlans.Get(key); ok && plan != nil {
-		return plan
-	} else if ok {
-		return newJoinPlan(oc, merged, path, preSales, recorded)
+	kept, ok := joinPlans.Get(key)
+	switch {
+	case ok && kept != nil:
+		return kept
+	case ok: // a selection with directives
+		return plan()
 	}
-	plan := newJoinPlan(oc, merged, path, preSales, recorded)
-	if hasDirectives(oc.Doc, f.Selections, map[string]bool{}) {
+	made := plan()
+	if hasDirectives(oc.Doc, f.Selections) {
 		joinPlans.Add(key, nil)
 	} else {
-		joinPlans.Add(key, plan)
+		joinPlans.Add(key, made)
 	}
-	return plan
+	return made
 }
 
 // newJoinPlan works a joinPlan out.
@@ -315,32 +317,10 @@ func newJoinPlan(oc *graphql.OperationContext, f *ast.Field, path []string, preS
 
 // hasDirectives reports whether a selection, or a fragment it spreads, has
 // a directive (@include and @skip read the variables).
-func hasDirectives(doc *ast.QueryDocument, sel ast.SelectionSet, spread map[string]bool) bool {
-	for _, s := range sel {
-		switch s := s.(type) {
-		case *ast.Field:
-			if len(s.Directives) > 0 || hasDirectives(doc, s.SelectionSet, spread) {
-				return true
-			}
-		case *ast.InlineFragment:
-			if len(s.Directives) > 0 || hasDirectives(doc, s.SelectionSet, spread) {
-				return true
-			}
-		case *ast.FragmentSpread:
-			if len(s.Directives) > 0 {
-				return true
-			}
-			if spread[s.Name] {
-				continue
-			}
-			spread[s.Name] = true
-			def := doc.Fragments.ForName(s.Name)
-			if def == nil || len(def.Directives) > 0 || hasDirectives(doc, def.SelectionSet, spread) {
-				return true
-			}
-		}
-	}
-	return false
+func hasDirectives(doc *ast.QueryDocument, sel ast.SelectionSet) bool {
+	found := false
+	walkSelections(doc, sel, func(ds ast.DirectiveList) { found = found || len(ds) > 0 }, func(*ast.Field) {})
+	return found
 }
 
 // A companionSet is which companions a statement joins: bit i for

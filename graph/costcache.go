@@ -55,7 +55,7 @@ func (p *pricedOnce) MutateOperationContext(ctx context.Context, oc *graphql.Ope
 	}
 	names, ok := p.variables.Get(op)
 	if !ok {
-		names = priceVariables(oc.Doc, op.SelectionSet, p.fields, map[string]bool{}, nil)
+		names = priceVariables(oc.Doc, op.SelectionSet, p.fields)
 		p.variables.Add(op, names)
 	}
 	values := make([]any, len(names))
@@ -93,37 +93,53 @@ func complexityRefusal(price, limit int) *gqlerror.Error {
 	return err
 }
 
-// priceVariables adds to names the variables that the price of a selection
-// reads (see pricedOnce), following its fragments once.
-func priceVariables(doc *ast.QueryDocument, sel ast.SelectionSet, fields map[string]*fieldShape, spread map[string]bool, names []string) []string {
-	for _, s := range sel {
-		switch s := s.(type) {
-		case *ast.Field:
-			names = directiveVariables(s.Directives, names)
-			if s.ObjectDefinition != nil {
-				if f := fields[s.ObjectDefinition.Name+"."+s.Name]; f != nil && (f.connection || f.byIDs) {
-					for _, a := range s.Arguments {
-						names = valueVariables(a.Value, names)
-					}
+// priceVariables are the variables that the price of a selection reads
+// (see pricedOnce).
+func priceVariables(doc *ast.QueryDocument, sel ast.SelectionSet, fields map[string]*fieldShape) []string {
+	var names []string
+	walkSelections(doc, sel, func(ds ast.DirectiveList) { names = directiveVariables(ds, names) }, func(f *ast.Field) {
+		if f.ObjectDefinition == nil {
+			return
+		}
+		if shape := fields[f.ObjectDefinition.Name+"."+f.Name]; shape != nil && (shape.connection || shape.byIDs) {
+			for _, a := range f.Arguments {
+				names = valueVariables(a.Value, names)
+			}
+		}
+	})
+	return names
+}
+
+// walkSelections calls directives with the directives of every field,
+// inline fragment, fragment spread and spread fragment of a selection, and
+// field with every field, going through each fragment once.
+func walkSelections(doc *ast.QueryDocument, sel ast.SelectionSet, directives func(ast.DirectiveList), field func(*ast.Field)) {
+	spread := map[string]bool{}
+	var walk func(ast.SelectionSet)
+	walk = func(sel ast.SelectionSet) {
+		for _, s := range sel {
+			switch s := s.(type) {
+			case *ast.Field:
+				directives(s.Directives)
+				field(s)
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				directives(s.Directives)
+				walk(s.SelectionSet)
+			case *ast.FragmentSpread:
+				directives(s.Directives)
+				if spread[s.Name] {
+					continue
 				}
-			}
-			names = priceVariables(doc, s.SelectionSet, fields, spread, names)
-		case *ast.InlineFragment:
-			names = directiveVariables(s.Directives, names)
-			names = priceVariables(doc, s.SelectionSet, fields, spread, names)
-		case *ast.FragmentSpread:
-			names = directiveVariables(s.Directives, names)
-			if spread[s.Name] {
-				continue
-			}
-			spread[s.Name] = true
-			if def := doc.Fragments.ForName(s.Name); def != nil {
-				names = directiveVariables(def.Directives, names)
-				names = priceVariables(doc, def.SelectionSet, fields, spread, names)
+				spread[s.Name] = true
+				if def := doc.Fragments.ForName(s.Name); def != nil {
+					directives(def.Directives)
+					walk(def.SelectionSet)
+				}
 			}
 		}
 	}
-	return names
+	walk(sel)
 }
 
 func directiveVariables(ds ast.DirectiveList, names []string) []string {
