@@ -6,12 +6,12 @@ import (
 	"testing"
 )
 
-// TestTextArrayReadsWhatJSONReads: the companions column's decoder gives
-// what encoding/json gives for every array of strings and nulls, as both
-// databases write them (SQLite without spaces, PostgreSQL with), escapes
-// included, and refuses what is not one.
-func TestTextArrayReadsWhatJSONReads(t *testing.T) {
-	good := []string{
+// TestCompanionRowsReadWhatJSONReads: the companions column's decoder gives
+// what encoding/json gives for every array of rows (arrays of strings and
+// nulls, or null), as both databases write them (SQLite without spaces,
+// PostgreSQL with), escapes included, and refuses what is not one.
+func TestCompanionRowsReadWhatJSONReads(t *testing.T) {
+	rows := []string{
 		`[]`, ` [ ] `, `[null]`, `["1"]`,
 		`["1","2026-12-02 10:00:00.123+00:00",null,"Café ☕",""]`,
 		`["1", null, "x"]`,
@@ -21,27 +21,38 @@ func TestTextArrayReadsWhatJSONReads(t *testing.T) {
 		`["\\"]`,
 		"[\"\xff\", \"ok\"]",
 	}
+	good := []string{`[]`, ` [ ] `, `[null]`, `[null, null]`, `[["1"],null,[]]`, "[\n[ \"a\" ] ,\tnull\r\n]"}
+	for _, r := range rows {
+		good = append(good, "["+r+"]", "[null,"+r+"]", "[ "+r+" , "+r+" ]")
+	}
 	for _, in := range good {
-		var want []any
+		var want [][]any
 		if err := json.Unmarshal([]byte(in), &want); err != nil {
 			t.Fatalf("%s: the case itself is not JSON: %v", in, err)
 		}
-		got, err := textArray(in)
+		got, err := companionRows(in)
 		if err != nil {
 			t.Errorf("%s: %v", in, err)
 			continue
+		}
+		if len(want) == 0 {
+			want = nil // no rows
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: got %#v, want %#v", in, got, want)
 		}
 	}
-	bad := []string{
-		``, ` `, `[`, `]`, `{}`, `"a"`, `null`, `[,]`, `["a",]`, `["a" "b"]`, `["a"`, `["a`,
-		`["a"]x`, `[] []`, `[1]`, `[true]`, `[nul]`, `[nullx]`, `[["a"]]`, `[{"a":"b"}]`,
+	badRows := []string{
+		`{}`, `"a"`, `[,]`, `["a",]`, `["a" "b"]`, `["a"`, `["a`,
+		`[1]`, `[true]`, `[nul]`, `[nullx]`, `[["a"]]`, `[{"a":"b"}]`,
 		`["\x"]`, `["\u12"]`, "[\"a\x01\"]", `["a\"]`,
 	}
+	bad := []string{``, ` `, `[`, `]`, `null`, `[nul]`, `[nullx]`, `["a"]`, `[[],]`, `[[] []]`, `[[]] []`, `[[]]x`, `[[],"a"]`, `[1]`}
+	for _, r := range badRows {
+		bad = append(bad, "["+r+"]", "[null,"+r+"]", "["+r)
+	}
 	for _, in := range bad {
-		if got, err := textArray(in); err == nil {
+		if got, err := companionRows(in); err == nil {
 			t.Errorf("%q: accepted as %#v", in, got)
 		}
 	}

@@ -87,11 +87,14 @@ func (l *sqlLog) len() int {
 // What the cache (pagecache.go) adds to the statements of a page: the
 // hit's read of the seller's page version, and the miss's columns of the
 // product's seller and its page version, read in the product's statement
-// (the last two of its companions, companions.go).
+// (the last of its companions' rows, companions.go).
 var (
 	versionReadSQL = regexp.MustCompile("(?is)^SELECT [^,]*page_version[\x60\"]* FROM [\x60\"]*sellers[\x60\"]* WHERE ")
-	ownerReadSQL   = regexp.MustCompile("(?is), CAST\\([\x60\"]*joined_seller[\x60\"]*\\.[\x60\"]*id[\x60\"]* AS TEXT\\), CAST\\([\x60\"]*joined_seller[\x60\"]*\\.[\x60\"]*page_version[\x60\"]* AS TEXT\\)\\)")
+	ownerReadSQL   = regexp.MustCompile("(?is), (json\\(\\(" + ownerRowSQL + "\\)|\\(" + ownerRowSQL + ")")
 )
+
+// ownerRowSQL is the subquery of the page version's companion row, closed.
+const ownerRowSQL = "SELECT json(_build)?_array\\(CAST\\([\x60\"]*joined_seller[\x60\"]*\\.[\x60\"]*id[\x60\"]* AS TEXT\\), CAST\\([\x60\"]*joined_seller[\x60\"]*\\.[\x60\"]*page_version[\x60\"]* AS TEXT\\)\\) FROM [^)]*\\)"
 
 // pageInstance is one instance of the server: its handler (so its own page
 // cache), its statement counter and the SQL it ran.
@@ -669,7 +672,7 @@ func TestPageCacheOff(t *testing.T) {
 	}
 	var page []string
 	for _, q := range miss.stmts {
-		page = append(page, ownerReadSQL.ReplaceAllString(q, ")"))
+		page = append(page, ownerReadSQL.ReplaceAllString(q, ""))
 	}
 	var reads []pageRead
 	for range 3 {
