@@ -63,6 +63,16 @@ type companion struct {
 // A joinedColumn is a column of a joined table, by the table's alias.
 type joinedColumn struct{ table, column string }
 
+// jsonColumns are the joined columns that hold JSON: a row carries them
+// as JSON (not as a string of JSON, which would be unescaped and then
+// parsed), and the decoder hands over their text.
+var jsonColumns = map[joinedColumn]bool{
+	{joinedGroups, customerservicegroup.FieldServiceDays}:  true,
+	{joinedGroups, customerservicegroup.FieldServiceHours}: true,
+	{joinedGroups, customerservicegroup.FieldWeeklyHours}:  true,
+	{joinedGroups, customerservicegroup.FieldClosures}:     true,
+}
+
 // A joinedRow is the row of table, as alias, whose id is in the product's
 // column key.
 type joinedRow struct{ table, alias, key string }
@@ -390,7 +400,15 @@ func companionsSQL(s *sql.Selector, set companionSet) string {
 			if j > 0 {
 				b.Comma()
 			}
-			b.WriteString("CAST(" + b.Quote(col.table) + "." + b.Quote(col.column) + " AS TEXT)")
+			name := b.Quote(col.table) + "." + b.Quote(col.column)
+			switch {
+			case !jsonColumns[col]:
+				b.WriteString("CAST(" + name + " AS TEXT)")
+			case d == dialect.Postgres: // jsonb, embedded as JSON
+				b.WriteString(name)
+			default: // JSON text, embedded as JSON rather than as a string
+				b.WriteString("json(" + name + ")")
+			}
 		}
 		row := b.Quote(c.from.alias)
 		b.WriteString(") FROM " + b.Quote(c.from.table) + " AS " + row)
@@ -435,7 +453,8 @@ func joinedRows(p *ent.Product) ([][]any, error) {
 }
 
 // companionRows decodes what companionsSQL reads: a JSON array of rows,
-// each a JSON array of strings and nulls or null itself.
+// each null or a JSON array of strings, nulls and JSON arrays and objects
+// (the JSON columns), handed over as strings, nils and the JSON's text.
 func companionRows(raw string) ([][]any, error) {
 	var rows [][]any
 	end, err := readArray(raw, skipSpace(raw, 0), func(i int) (int, error) {
@@ -481,16 +500,24 @@ func readArray(raw string, i int, elem func(int) (int, error)) (int, error) {
 	}
 }
 
-// readTextArray reads the JSON array of strings and nulls at raw[i:]: a
-// string without escapes is shared with raw, any other is decoded by
-// encoding/json. It returns the values (never nil) and the index after the
-// array.
+// readTextArray reads a row at raw[i:]: a JSON array of strings, nulls and
+// JSON arrays and objects. A string without escapes is shared with raw, any
+// other is decoded by encoding/json; an array or an object is handed over
+// as its text, shared with raw (whoever reads it parses it). It returns the
+// values (never nil) and the index after the array.
 func readTextArray(raw string, i int) ([]any, int, error) {
 	out := make([]any, 0, 16)
 	end, err := readArray(raw, i, func(i int) (int, error) {
-		if strings.HasPrefix(raw[i:], "null") {
+		switch {
+		case strings.HasPrefix(raw[i:], "null"):
 			out = append(out, nil)
 			return i + len("null"), nil
+		case raw[i] == '[' || raw[i] == '{':
+			next, err := skipJSON(raw, i)
+			if err == nil {
+				out = append(out, raw[i:next])
+			}
+			return next, err
 		}
 		s, next, err := readText(raw, i)
 		out = append(out, s)
@@ -499,23 +526,39 @@ func readTextArray(raw string, i int) ([]any, int, error) {
 	return out, end, err
 }
 
+// skipJSON is the index after the JSON array or object at raw[i:]: it
+// follows the brackets and braces, and the strings with their escapes,
+// without checking what lies between them.
+func skipJSON(raw string, i int) (int, error) {
+	var open []byte // the closing brackets expected, innermost last
+	for j := i; j < len(raw); j++ {
+		switch c := raw[j]; c {
+		case '"':
+			end, _, err := stringEnd(raw, j)
+			if err != nil {
+				return 0, err
+			}
+			j = end
+		case '[', '{':
+			open = append(open, c+2) // ']' and '}' follow '[' and '{' by two
+		case ']', '}':
+			if len(open) == 0 || open[len(open)-1] != c {
+				return 0, errorAt(j)
+			}
+			open = open[:len(open)-1]
+			if len(open) == 0 {
+				return j + 1, nil
+			}
+		}
+	}
+	return 0, errorAt(i)
+}
+
 // readText reads the JSON string at raw[i:] and returns the index after it.
 func readText(raw string, i int) (string, int, error) {
-	if i >= len(raw) || raw[i] != '"' {
-		return "", 0, errorAt(i)
-	}
-	end, escaped := i+1, false
-	for end < len(raw) && raw[end] != '"' {
-		if raw[end] == '\\' {
-			escaped = true
-			end++
-		} else if raw[end] < 0x20 {
-			return "", 0, errorAt(end)
-		}
-		end++
-	}
-	if end >= len(raw) {
-		return "", 0, errorAt(i)
+	end, escaped, err := stringEnd(raw, i)
+	if err != nil {
+		return "", 0, err
 	}
 	if !escaped && utf8.ValidString(raw[i+1:end]) {
 		return raw[i+1 : end], end + 1, nil
@@ -529,9 +572,31 @@ func readText(raw string, i int) (string, int, error) {
 	return s, end + 1, nil
 }
 
+// stringEnd is the index of the closing quote of the JSON string at
+// raw[i:], and whether the string has escapes.
+func stringEnd(raw string, i int) (int, bool, error) {
+	if i >= len(raw) || raw[i] != '"' {
+		return 0, false, errorAt(i)
+	}
+	end, escaped := i+1, false
+	for end < len(raw) && raw[end] != '"' {
+		if raw[end] == '\\' {
+			escaped = true
+			end++
+		} else if raw[end] < 0x20 {
+			return 0, false, errorAt(end)
+		}
+		end++
+	}
+	if end >= len(raw) {
+		return 0, false, errorAt(i)
+	}
+	return end, escaped, nil
+}
+
 // errorAt is the decoder's refusal.
 func errorAt(i int) error {
-	return fmt.Errorf("not a JSON array of rows of strings and nulls (at byte %d)", i)
+	return fmt.Errorf("not a JSON array of companion rows (at byte %d)", i)
 }
 
 // skipSpace is the index of the first byte from i that is not JSON
