@@ -65,12 +65,13 @@ type joinedColumn struct{ table, column string }
 
 // jsonColumns are the joined columns that hold JSON: a row carries them
 // as JSON (not as a string of JSON, which would be unescaped and then
-// parsed), and the decoder hands over their text.
-var jsonColumns = map[joinedColumn]bool{
-	{joinedGroups, customerservicegroup.FieldServiceDays}:  true,
-	{joinedGroups, customerservicegroup.FieldServiceHours}: true,
-	{joinedGroups, customerservicegroup.FieldWeeklyHours}:  true,
-	{joinedGroups, customerservicegroup.FieldClosures}:     true,
+// parsed), and the decoder hands over their text (see groupJSON).
+var jsonColumns = map[joinedColumn]bool{}
+
+func init() {
+	for _, j := range groupJSON {
+		jsonColumns[joinedColumn{joinedGroups, j.column}] = true
+	}
 }
 
 // A joinedRow is the row of table, as alias, whose id is in the product's
@@ -121,7 +122,7 @@ var companions = []companion{
 				p.SetJoinedAfterSalesGroup(nil)
 				return nil
 			}
-			g, err := c.CustomerServiceGroup.FromJoined(customerservicegroup.Columns, values)
+			g, err := groupFromJoined(c, values)
 			if err == nil {
 				p.SetJoinedAfterSalesGroup(g)
 			}

@@ -1,0 +1,87 @@
+package graph
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"servicesupport/ent"
+	"servicesupport/schedule"
+)
+
+// TestParsedJSONColumnsAreCopies: a group's JSON column parsed from a kept
+// text is what encoding/json makes of it (null and [] kept apart), and is
+// its own: changing one group's days, hours, week or closures changes no
+// other group's. It fails when a kept value is handed out uncopied.
+func TestParsedJSONColumnsAreCopies(t *testing.T) {
+	texts := map[string]string{
+		"service_days":  `["MONDAY","TUESDAY"]`,
+		"service_hours": `[{"start":"09:00","end":"18:00"}]`,
+		"weekly_hours":  `[{"day":"MONDAY","hours":[{"start":"09:00","end":"12:00"},{"start":"13:00","end":"18:00"}]}]`,
+		"closures":      `[{"date":"2026-12-25","name":"Christmas","hours":[]},{"date":"2026-12-31","hours":[{"start":"09:00","end":"12:00"}]}]`,
+	}
+	parse := func() *ent.CustomerServiceGroup {
+		g := &ent.CustomerServiceGroup{}
+		for _, j := range groupJSON {
+			if err := j.parse(g, texts[j.column]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return g
+	}
+	var want ent.CustomerServiceGroup
+	for column, into := range map[string]any{
+		"service_days": &want.ServiceDays, "service_hours": &want.ServiceHours,
+		"weekly_hours": &want.WeeklyHours, "closures": &want.Closures,
+	} {
+		if err := json.Unmarshal([]byte(texts[column]), into); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := parse()
+	if !reflect.DeepEqual(first, &want) {
+		t.Fatalf("parsed %+v, want %+v", first, &want)
+	}
+	// Change everything the first group holds.
+	first.ServiceDays[0] = "SUNDAY"
+	first.ServiceHours[0].Start = "00:00"
+	first.WeeklyHours[0].Hours[1].End = "23:00"
+	first.WeeklyHours[0].Day = "FRIDAY"
+	first.Closures[0].Hours = append(first.Closures[0].Hours, schedule.TimeRange{Start: "10:00", End: "11:00"})
+	*first.Closures[0].Name = "Changed"
+	first.Closures[1].Hours[0].Start = "10:00"
+	for i := range 2 {
+		if got := parse(); !reflect.DeepEqual(got, &want) {
+			t.Fatalf("parse %d after the first group changed: %+v, want %+v", i+2, got, &want)
+		}
+	}
+
+	// An empty text is no value; null and [] stay apart.
+	g := &ent.CustomerServiceGroup{}
+	if err := parseJSON("closures", "", &g.Closures, cloneClosures); err != nil || g.Closures != nil {
+		t.Errorf("empty text: %#v, %v", g.Closures, err)
+	}
+	for _, text := range []string{"[]", "null", "[]"} {
+		var w []schedule.Closure
+		_ = json.Unmarshal([]byte(text), &w)
+		if err := parseJSON("closures", text, &g.Closures, cloneClosures); err != nil || (g.Closures == nil) != (w == nil) {
+			t.Errorf("%s: %#v, %v, want %#v", text, g.Closures, err, w)
+		}
+	}
+	if err := parseJSON("closures", `[{"date":1}]`, &g.Closures, cloneClosures); err == nil {
+		t.Error("a closure's date as a number: accepted")
+	}
+
+	// A text longer than maxParsedText is parsed, not kept.
+	long := `["` + strings.Repeat("x", maxParsedText) + `"]`
+	var days []schedule.Weekday
+	if err := parseJSON("service_days", long, &days, cloneDays); err != nil || len(days) != 1 {
+		t.Fatalf("long text: %v, %v", days, err)
+	}
+	if parsedColumns.Contains(parsedKey{"service_days", long}) {
+		t.Error("a text longer than maxParsedText is kept")
+	}
+}
+
+func cloneDays(d []schedule.Weekday) []schedule.Weekday { return append([]schedule.Weekday(nil), d...) }
