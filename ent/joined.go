@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -127,11 +128,24 @@ var joinedTimeLayouts = []string{
 	"2006-01-02",
 }
 
+// lastJoinedLayout is the index in joinedTimeLayouts of the layout that
+// read the last time: a database writes its times in one form, so that
+// parseJoinedTime tries it first.
+var lastJoinedLayout atomic.Int32
+
 // parseJoinedTime reads a time column's text form.
 func parseJoinedTime(s string) (time.Time, error) {
 	s = strings.TrimSuffix(s, "Z")
-	for _, layout := range joinedTimeLayouts {
+	last := int(lastJoinedLayout.Load())
+	if t, err := time.ParseInLocation(joinedTimeLayouts[last], s, time.UTC); err == nil {
+		return t, nil
+	}
+	for i, layout := range joinedTimeLayouts {
+		if i == last {
+			continue
+		}
 		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			lastJoinedLayout.Store(int32(i))
 			return t, nil
 		}
 	}
