@@ -640,14 +640,23 @@ func isNode(name string) bool {
 }
 
 // implementors are the names a selection on the type matches in
-// fragments: the type and its interfaces.
+// fragments: the type and its interfaces (the slice is shared: not to be
+// changed).
 func implementors(name string) []string {
-	out := []string{name}
-	if def := parsedSchema.Types[name]; def != nil {
-		out = append(out, def.Interfaces...)
+	if out, ok := implementorsOf[name]; ok {
+		return out
+	}
+	return []string{name}
+}
+
+// implementorsOf are the implementors of every type of the schema.
+var implementorsOf = func() map[string][]string {
+	out := map[string][]string{}
+	for name, def := range parsedSchema.Types {
+		out[name] = append([]string{name}, def.Interfaces...)
 	}
 	return out
-}
+}()
 
 // fieldAt follows path (response names) from f through its selection.
 func fieldAt(oc *graphql.OperationContext, f *ast.Field, path []string) *ast.Field {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"servicesupport/ent"
@@ -356,7 +357,7 @@ func pointers[T any](v []T) []*T {
 func (r *renderer) object(typ string, sel ast.SelectionSet, obj any) bool {
 	writers := renderedFields[typ]
 	r.out.WriteByte('{')
-	for i, f := range graphql.CollectFields(r.oc, sel, implementors(typ)) {
+	for i, f := range collectFields(r.oc, sel, typ) {
 		if f.IsDeferred() {
 			return false // the shape limits refuse @defer; were it allowed, gqlgen would answer it
 		}
@@ -401,4 +402,39 @@ func (r *renderer) optionalTime(t *time.Time) bool {
 		return r.null()
 	}
 	return r.marshal(MarshalTime(*t))
+}
+
+// collectedFields keeps the fields collected from selection sets without
+// directives (@include and @skip read the variables, @defer may too), by
+// the selection set (its first selection and its length: a document is not
+// changed once parsed, and a kept key holds it) and the type.
+var collectedFields, _ = lru.New[collectKey, *[]graphql.CollectedField](4096)
+
+type collectKey struct {
+	first ast.Selection
+	n     int
+	typ   string
+}
+
+// collectFields is graphql.CollectFields of the selection set on the
+// type, kept for a selection set without directives in a document of at
+// most maxKeptKey bytes.
+func collectFields(oc *graphql.OperationContext, sel ast.SelectionSet, typ string) []graphql.CollectedField {
+	if len(sel) == 0 || len(oc.RawQuery) > maxKeptKey {
+		return graphql.CollectFields(oc, sel, implementors(typ))
+	}
+	key := collectKey{sel[0], len(sel), typ}
+	kept, seen := collectedFields.Get(key)
+	if kept != nil {
+		return *kept
+	}
+	fields := graphql.CollectFields(oc, sel, implementors(typ))
+	switch {
+	case seen: // a selection with directives
+	case hasDirectives(oc.Doc, sel):
+		collectedFields.Add(key, nil)
+	default:
+		collectedFields.Add(key, &fields)
+	}
+	return fields
 }
