@@ -117,12 +117,12 @@ var companions = []companion{
 	},
 	{
 		field: "afterSalesGroup", from: productGroup, columns: columnsOf(joinedGroups, customerservicegroup.Columns...),
-		hand: func(_ context.Context, c *ent.Client, p *ent.Product, values []any) error {
+		hand: func(ctx context.Context, c *ent.Client, p *ent.Product, values []any) error {
 			if values[0] == nil {
 				p.SetJoinedAfterSalesGroup(nil)
 				return nil
 			}
-			g, err := groupFromJoined(c, values)
+			g, err := groupFromJoined(ctx, c, values)
 			if err == nil {
 				p.SetJoinedAfterSalesGroup(g)
 			}

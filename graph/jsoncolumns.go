@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -68,10 +69,54 @@ func parseJSON[T any](column, text string, into *T, clone func(T) T) error {
 	return nil
 }
 
+// compiledSchedules keeps the groups' schedules worked out (shared, as a
+// kept page's are: a groupSchedule is read only), by what they are made of:
+// the texts of the columns service.ScheduleOf reads (scheduleKey).
+var compiledSchedules, _ = lru.New[string, *groupSchedule](4096)
+
+// scheduleKey is the key in compiledSchedules of a group whose columns
+// read by service.ScheduleOf have these texts ("": NULL), or "" when they
+// are too long to be kept.
+func scheduleKey(zone string, texts []string) string {
+	n := len(zone)
+	for _, t := range texts {
+		n += 1 + len(t)
+	}
+	if n > maxParsedText {
+		return ""
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(zone)
+	for _, t := range texts {
+		b.WriteByte(0) // (no text of JSON holds a NUL byte)
+		b.WriteString(t)
+	}
+	return b.String()
+}
+
+// primeSchedule gives the root field in ctx the schedule of g, a group
+// read with a product whose schedule columns have these texts: the one
+// kept for them, else worked out and kept.
+func primeSchedule(ctx context.Context, g *ent.CustomerServiceGroup, texts []string) {
+	memo, _ := ctx.Value(scheduleMemoKey{}).(*scheduleMemo)
+	key := scheduleKey(g.TimeZone, texts)
+	if memo == nil || key == "" {
+		return
+	}
+	gs, ok := compiledSchedules.Get(key)
+	if !ok {
+		gs = newGroupSchedule(g)
+		compiledSchedules.Add(key, gs)
+	}
+	memo.schedules.LoadOrStore(g, gs)
+}
+
 // groupFromJoined builds a group from its columns as a product's statement
 // read them (customerservicegroup.Columns), its JSON columns' text parsed
-// by parseJSON. It changes values.
-func groupFromJoined(c *ent.Client, values []any) (*ent.CustomerServiceGroup, error) {
+// by parseJSON, and gives the root field in ctx its schedule
+// (primeSchedule). It changes values.
+func groupFromJoined(ctx context.Context, c *ent.Client, values []any) (*ent.CustomerServiceGroup, error) {
 	texts := make([]string, len(groupJSON))
 	for i, j := range groupJSON {
 		at := slices.Index(customerservicegroup.Columns, j.column)
@@ -93,6 +138,7 @@ func groupFromJoined(c *ent.Client, values []any) (*ent.CustomerServiceGroup, er
 			return nil, err
 		}
 	}
+	primeSchedule(ctx, g, texts) // groupJSON are every column ScheduleOf reads but the zone
 	return g, nil
 }
 

@@ -1,12 +1,14 @@
 package graph
 
 import (
+	"context"
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
 
 	"servicesupport/ent"
+	"servicesupport/ent/customerservicegroup"
 	"servicesupport/schedule"
 )
 
@@ -85,3 +87,62 @@ func TestParsedJSONColumnsAreCopies(t *testing.T) {
 }
 
 func cloneDays(d []schedule.Weekday) []schedule.Weekday { return append([]schedule.Weekday(nil), d...) }
+
+// TestJoinedSchedulesFollowTheirColumns: a group read with its product
+// gets the schedule kept for what its schedule is made of, and a group
+// that differs from a kept one in any column service.ScheduleOf reads (the
+// zone, the days, the hours, the week, the closures) gets its own. It
+// fails when the key leaves one of them out.
+func TestJoinedSchedulesFollowTheirColumns(t *testing.T) {
+	base := map[string]any{
+		"id": "1", "created_at": "2026-12-02 10:00:00+00:00", "updated_at": "2026-12-02 10:00:00+00:00",
+		"seller_id": "1", "name": "Acme Helpdesk", "name_key": "acme helpdesk", "phone": "+86 10 1234 5678",
+		"email": "help@acme.example", "version": "1", "time_zone": "Asia/Shanghai",
+		"service_days":  `["MONDAY","TUESDAY"]`,
+		"service_hours": `[{"start":"09:00","end":"18:00"}]`,
+		"weekly_hours":  `[{"day":"MONDAY","hours":[{"start":"09:00","end":"18:00"}]}]`,
+		"closures":      `[{"date":"2026-12-25","name":"Christmas","hours":[]}]`,
+	}
+	variants := map[string]map[string]any{
+		"the same":      {},
+		"zone":          {"time_zone": "Europe/Paris"},
+		"days":          {"weekly_hours": nil, "service_days": `["FRIDAY"]`},
+		"hours":         {"weekly_hours": nil, "service_hours": `[{"start":"10:00","end":"11:00"}]`},
+		"week":          {"weekly_hours": `[{"day":"SUNDAY","hours":[{"start":"09:00","end":"18:00"}]}]`},
+		"closures":      {"closures": `[{"date":"2026-12-26","hours":[]}]`},
+		"no closures":   {"closures": nil},
+		"no week":       {"weekly_hours": nil},
+		"another group": {"id": "2", "name": "Acme Premium"},
+	}
+	client := ent.NewClient()
+	read := func(t *testing.T, changes map[string]any) (*ent.CustomerServiceGroup, *groupSchedule) {
+		t.Helper()
+		var values []any
+		for _, column := range customerservicegroup.Columns {
+			v, changed := changes[column]
+			if !changed {
+				v = base[column]
+			}
+			values = append(values, v)
+		}
+		ctx := withScheduleMemo(context.Background(), nil)
+		g, err := groupFromJoined(ctx, client, values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g, scheduleOf(ctx, g)
+	}
+	for name, changes := range variants {
+		t.Run(name, func(t *testing.T) {
+			read(t, nil) // the base's schedule is kept
+			g, got := read(t, changes)
+			want := newGroupSchedule(g)
+			if !reflect.DeepEqual(got.schedule, want.schedule) || (got.err == nil) != (want.err == nil) {
+				t.Errorf("schedule %+v, want %+v", got.schedule, want.schedule)
+			}
+			if _, again := read(t, changes); again != got {
+				t.Error("the same columns read again: their schedule is worked out again, not kept")
+			}
+		})
+	}
+}

@@ -80,12 +80,18 @@ func scheduleOf(ctx context.Context, g *ent.CustomerServiceGroup) *groupSchedule
 			return gs.(*groupSchedule)
 		}
 	}
-	gs := &groupSchedule{schedule: service.ScheduleOf(g)}
-	gs.compiled, gs.err = gs.schedule.Compile()
+	gs := newGroupSchedule(g)
 	if memo != nil {
 		stored, _ := memo.schedules.LoadOrStore(g, gs)
 		return stored.(*groupSchedule)
 	}
+	return gs
+}
+
+// newGroupSchedule works g's schedule out.
+func newGroupSchedule(g *ent.CustomerServiceGroup) *groupSchedule {
+	gs := &groupSchedule{schedule: service.ScheduleOf(g)}
+	gs.compiled, gs.err = gs.schedule.Compile()
 	return gs
 }
 
