@@ -13,7 +13,6 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
-	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"servicesupport/ent"
@@ -255,7 +254,7 @@ type joinKey struct {
 
 // joinPlans keeps the plans of the operations' fields whose selection has
 // no directive, so that the variables cannot change it (nil: one that has).
-var joinPlans, _ = lru.New[joinKey, *joinPlan](1000)
+var joinPlans = newReadCache[joinKey, *joinPlan](1000)
 
 // planJoin is the joinPlan of the products at path in the field's
 // selection. The field's selection is what gqlgen collected: the selections

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	lru "github.com/hashicorp/golang-lru/v2"
-
 	"servicesupport/ent"
 	"servicesupport/ent/customerservicegroup"
 	"servicesupport/schedule"
@@ -40,7 +38,7 @@ var groupJSON = []struct {
 }
 
 // parsedColumns keeps parsed JSON columns by column and text.
-var parsedColumns, _ = lru.New[parsedKey, any](4096)
+var parsedColumns = newReadCache[parsedKey, any](4096)
 
 // maxParsedText is the longest text kept parsed.
 const maxParsedText = 4 << 10
@@ -72,7 +70,7 @@ func parseJSON[T any](column, text string, into *T, clone func(T) T) error {
 // compiledSchedules keeps the groups' schedules worked out (shared, as a
 // kept page's are: a groupSchedule is read only), by what they are made of:
 // the texts of the columns service.ScheduleOf reads (scheduleKey).
-var compiledSchedules, _ = lru.New[string, *groupSchedule](4096)
+var compiledSchedules = newReadCache[string, *groupSchedule](4096)
 
 // scheduleKey is the key in compiledSchedules of a group whose columns
 // read by service.ScheduleOf have these texts ("": NULL), or "" when they

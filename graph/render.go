@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"servicesupport/ent"
@@ -408,7 +407,7 @@ func (r *renderer) optionalTime(t *time.Time) bool {
 // directives (@include and @skip read the variables, @defer may too), by
 // the selection set (its first selection and its length: a document is not
 // changed once parsed, and a kept key holds it) and the type.
-var collectedFields, _ = lru.New[collectKey, *[]graphql.CollectedField](4096)
+var collectedFields = newReadCache[collectKey, *[]graphql.CollectedField](4096)
 
 type collectKey struct {
 	first ast.Selection

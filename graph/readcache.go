@@ -1,0 +1,59 @@
+package graph
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// A readCache keeps what the request path works out of values that do not
+// change (a parsed document's selections, a column's text): lookups take
+// no lock, which an LRU's bookkeeping would on every read. It holds about
+// max entries: an entry that would pass max drops all the others first (a
+// few more may be added meanwhile by concurrent requests), and what was
+// dropped is worked out again when asked for.
+type readCache[K comparable, V any] struct {
+	max     int64
+	entries atomic.Pointer[sync.Map]
+	n       atomic.Int64
+}
+
+func newReadCache[K comparable, V any](max int) *readCache[K, V] {
+	c := &readCache[K, V]{max: int64(max)}
+	c.entries.Store(&sync.Map{})
+	return c
+}
+
+// Get is the value kept for k.
+func (c *readCache[K, V]) Get(k K) (V, bool) {
+	v, ok := c.entries.Load().Load(k)
+	if !ok {
+		var zero V
+		return zero, false
+	}
+	return v.(V), true
+}
+
+// Contains reports whether a value is kept for k.
+func (c *readCache[K, V]) Contains(k K) bool {
+	_, ok := c.entries.Load().Load(k)
+	return ok
+}
+
+// Add keeps v for k, unless a value is kept for it already.
+func (c *readCache[K, V]) Add(k K, v V) {
+	entries := c.entries.Load()
+	if _, ok := entries.Load(k); ok {
+		return
+	}
+	if c.n.Add(1) > c.max {
+		fresh := &sync.Map{}
+		if c.entries.CompareAndSwap(entries, fresh) {
+			c.n.Store(1)
+		}
+		entries = c.entries.Load()
+	}
+	entries.LoadOrStore(k, v)
+}
+
+// Len is about how many values are kept.
+func (c *readCache[K, V]) Len() int { return int(c.n.Load()) }
