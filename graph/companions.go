@@ -560,16 +560,56 @@ func readText(raw string, i int) (string, int, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	if !escaped && utf8.ValidString(raw[i+1:end]) {
-		return raw[i+1 : end], end + 1, nil
+	if text := raw[i+1 : end]; utf8.ValidString(text) {
+		if !escaped {
+			return text, end + 1, nil
+		}
+		if s, ok := unescape(text); ok {
+			return s, end + 1, nil
+		}
 	}
-	// encoding/json's reading: escapes decoded, bytes that are not UTF-8
-	// replaced by U+FFFD.
+	// encoding/json's reading: escapes decoded (\u among them), bytes that
+	// are not UTF-8 replaced by U+FFFD.
 	var s string
 	if err := json.Unmarshal([]byte(raw[i:end+1]), &s); err != nil {
 		return "", 0, errorAt(i)
 	}
 	return s, end + 1, nil
+}
+
+// unescape decodes the escapes of a JSON string's text but \u's (false:
+// one is there).
+func unescape(text string) (string, bool) {
+	var b strings.Builder
+	b.Grow(len(text))
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if c != '\\' {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		if i == len(text) {
+			return "", false
+		}
+		switch text[i] {
+		case '"', '\\', '/':
+			b.WriteByte(text[i])
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
 }
 
 // stringEnd is the index of the closing quote of the JSON string at

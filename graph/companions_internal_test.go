@@ -20,6 +20,7 @@ func TestCompanionRowsReadWhatJSONReads(t *testing.T) {
 		`["[{\"day\":\"MONDAY\",\"hours\":[{\"start\":\"09:00\",\"end\":\"18:00\"}]}]"]`,
 		`["a\\b","\/","\u00e9\u4e2d","\ud83d\ude00","tab\there","quote\"","nl\n"]`,
 		`["\\"]`,
+		`["\b\f\r\n\t\"\\\/x", "\u0041\n", "end\\"]`,
 		"[\"\xff\", \"ok\"]",
 	}
 	good := []string{`[]`, ` [ ] `, `[null]`, `[null, null]`, `[["1"],null,[]]`, "[\n[ \"a\" ] ,\tnull\r\n]"}

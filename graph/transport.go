@@ -320,10 +320,12 @@ func decodePOST(body []byte) (*graphql.RawParams, error) {
 	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '[' {
 		return nil, badRequest("batched operations are not supported: send one operation per request")
 	}
-	var req postBody
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&req); err != nil || dec.More() {
-		return nil, badRequest("the request body must be a JSON object with a string query, and optional operationName, variables and extensions objects")
+	req, ok := postFast(string(body))
+	if !ok {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		if err := dec.Decode(&req); err != nil || dec.More() {
+			return nil, badRequest("the request body must be a JSON object with a string query, and optional operationName, variables and extensions objects")
+		}
 	}
 	params := &graphql.RawParams{}
 	if req.Query != nil {
@@ -343,6 +345,85 @@ func decodePOST(body []byte) (*graphql.RawParams, error) {
 		return nil, badRequest("the request has no query")
 	}
 	return params, nil
+}
+
+// postFast reads the body of almost every request, a JSON object of the
+// four keys spelled as they are, each at most once, as encoding/json reads
+// it into a postBody, without its reflection; false for any other body
+// (other keys, other spellings, keys repeated, values of other kinds, not
+// JSON), which encoding/json then reads. The strings share body's bytes.
+func postFast(body string) (postBody, bool) {
+	var req postBody
+	i := skipSpace(body, 0)
+	if i == len(body) || body[i] != '{' {
+		return req, false
+	}
+	keys := map[string]uint8{"query": 1, "operationName": 2, "variables": 4, "extensions": 8}
+	var seen uint8
+	i = skipSpace(body, i+1)
+	for i < len(body) && body[i] != '}' {
+		key, next, err := readText(body, i)
+		if err != nil || keys[key] == 0 || seen&keys[key] != 0 {
+			return req, false
+		}
+		seen |= keys[key]
+		i = skipSpace(body, next)
+		if i == len(body) || body[i] != ':' {
+			return req, false
+		}
+		i = skipSpace(body, i+1)
+		isNull := strings.HasPrefix(body[i:], "null")
+		switch key {
+		case "query", "operationName":
+			var text *string
+			if isNull {
+				next = i + len("null")
+			} else {
+				v, end, err := readText(body, i)
+				if err != nil {
+					return req, false
+				}
+				text, next = &v, end
+			}
+			if key == "query" {
+				req.Query = text
+			} else {
+				req.OperationName = text
+			}
+		case "variables", "extensions":
+			if isNull {
+				next = i + len("null")
+			} else if i < len(body) && (body[i] == '{' || body[i] == '[') {
+				end, err := skipJSON(body, i)
+				if err != nil || !json.Valid([]byte(body[i:end])) {
+					return req, false
+				}
+				next = end
+			} else {
+				return req, false
+			}
+			raw := json.RawMessage(body[i:next])
+			if key == "variables" {
+				req.Variables = raw
+			} else {
+				req.Extensions = raw
+			}
+		default:
+			return req, false
+		}
+		i = skipSpace(body, next)
+		if i < len(body) && body[i] == ',' {
+			if i = skipSpace(body, i+1); i < len(body) && body[i] == '}' {
+				return req, false // a trailing comma
+			}
+		} else if i < len(body) && body[i] != '}' {
+			return req, false
+		}
+	}
+	if i == len(body) || skipSpace(body, i+1) != len(body) {
+		return req, false
+	}
+	return req, true
 }
 
 // getParams reads the parameters of a GET request from its URL.

@@ -1,0 +1,83 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+// TestPostFastReadsAsEncodingJSON: the fast reading of a POST body either
+// declines it or gives what encoding/json gives, and it takes the bodies
+// clients send. It fails when the fast reading accepts a body encoding/json
+// reads otherwise or refuses.
+func TestPostFastReadsAsEncodingJSON(t *testing.T) {
+	common := []string{
+		`{"query":"{ viewer { role } }"}`,
+		`{"query":"query P($id: ID!) {\n  product(id: $id) { name }\n}","operationName":"P","variables":{"id":"UHJvZHVjdDox"}}`,
+		` { "query" : "{ a }" , "variables" : { "n" : 50, "x": [1, {"y": null}] } , "extensions" : {"persistedQuery":{"version":1,"sha256Hash":"ab"}} } `,
+		`{"operationName":null,"variables":null,"query":"{ a }","extensions":null}`,
+		`{"query":"caf\u00e9 \"quoted\" \\ tab\t"}`,
+		`{"query":"{ a }","variables":{}}`,
+		`{}`,
+		`{"query":"{ a }","variables":[1,2]}`,
+	}
+	declined := []string{
+		`{"Query":"{ a }"}`, `{"query":"{ a }","query":"{ b }"}`, `{"query":"{ a }","pad":"x"}`,
+		`{"query":1}`, `{"query":"{ a }","variables":1}`, `{"query":"{ a }","variables":"x"}`,
+		`{"query":"{ a }","variables":{"a":tru}}`, `{"query":"{ a }",}`, `{,}`, `{"query"}`, `{"query":}`,
+		`{"query":"{ a }"} {}`, `{"query":"{ a }"} }`, `{"query":"{ a }"`, `{"query":"a\x01"}`, `{"query":"\x"}`,
+		`{"query":nullx}`, `{"query":"{ a }" "variables":{}}`, `{"variables":{"a":1}}x`, ``, ` `, `null`, `[]`, `"x"`,
+		`{"variables":{"a":[}}`, `{"variables":{"a":"}"}`,
+	}
+	slow := func(body string) (postBody, bool) {
+		var req postBody
+		dec := json.NewDecoder(bytes.NewReader([]byte(body)))
+		err := dec.Decode(&req)
+		return req, err == nil && !dec.More()
+	}
+	for _, body := range append(append([]string{}, common...), declined...) {
+		fast, ok := postFast(body)
+		want, wantOK := slow(body)
+		if ok && (!wantOK || !reflect.DeepEqual(fast, want)) {
+			t.Errorf("%q: fast %+v, encoding/json %+v (ok %v)", body, fast, want, wantOK)
+		}
+	}
+	for _, body := range common {
+		if _, ok := postFast(body); !ok {
+			t.Errorf("%q: declined, want read", body)
+		}
+	}
+	for _, body := range declined {
+		if _, ok := postFast(body); ok {
+			t.Errorf("%q: read, want declined", body)
+		}
+	}
+}
+
+// BenchmarkDecodePOST measures decodePOST on a product page's body against
+// encoding/json's reading of the same body (the baseline).
+func BenchmarkDecodePOST(b *testing.B) {
+	body := []byte(`{"query":"query ProductPage($id: ID!) {\n  product(id: $id) {\n    id name summary releasedAt\n    seller { name }\n    afterSalesGroup { name phone email serviceDays serviceHours { start end } timeZone openNow meetsServicePolicy nextOpenAt nextCloseAt todayHours { start end } weeklyHours { day hours { start end } } closures { date name hours { start end } } }\n    preSalesInfo { phone email }\n  }\n}","operationName":"ProductPage","variables":{"id":"UHJvZHVjdDo4NTg5OTM0NTkz"}}`)
+	b.Run("baseline-encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var req postBody
+			dec := json.NewDecoder(bytes.NewReader(body))
+			if err := dec.Decode(&req); err != nil || dec.More() {
+				b.Fatal(err)
+			}
+			if _, err := jsonObject("variables", req.Variables); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decodePOST", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := decodePOST(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
