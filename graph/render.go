@@ -222,6 +222,9 @@ func renderAnswers(resolvers ResolverRoot) graphql.FieldMiddleware {
 			return res, err
 		}
 		r := renderer{ctx: ctx, oc: graphql.GetOperationContext(ctx), resolvers: rs}
+		if !valueTypes[typ] {
+			r.out.Grow(1 << 10) // an entity's answer: a product page's is about 1.5 KB
+		}
 		if !r.answer(fc.Field, res) {
 			return res, err
 		}

@@ -68,6 +68,15 @@ type groupSchedule struct {
 	schedule schedule.Schedule
 	compiled *schedule.Compiled
 	err      error
+
+	meetsOnce sync.Once
+	meets     bool
+}
+
+// meetsPolicy is schedule.MeetsPolicy, worked out once.
+func (gs *groupSchedule) meetsPolicy() bool {
+	gs.meetsOnce.Do(func() { gs.meets = gs.schedule.MeetsPolicy() })
+	return gs.meets
 }
 
 // scheduleOf is g's schedule, worked out once per group and root field,

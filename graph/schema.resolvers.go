@@ -27,7 +27,7 @@ func (r *customerServiceGroupResolver) OpenNow(ctx context.Context, obj *ent.Cus
 
 // MeetsServicePolicy is the resolver for the meetsServicePolicy field.
 func (r *customerServiceGroupResolver) MeetsServicePolicy(ctx context.Context, obj *ent.CustomerServiceGroup) (bool, error) {
-	return scheduleOf(ctx, obj).schedule.MeetsPolicy(), nil
+	return scheduleOf(ctx, obj).meetsPolicy(), nil
 }
 
 // WeeklyHours is the resolver for the weeklyHours field.
