@@ -201,7 +201,7 @@ func joinCompanions(ctx context.Context, client *ent.Client, q *ent.ProductQuery
 	if plan.set == 0 {
 		return ctx, none
 	}
-	set, joined := plan.set, plan.set.companions()
+	set, joined := plan.set, plan.joined
 	q.Modify(func(s *sql.Selector) {
 		s.AppendSelectExprAs(companionsExpr(s, set), companionsColumn)
 	})
@@ -239,8 +239,9 @@ func joinCompanions(ctx context.Context, client *ent.Client, q *ent.ProductQuery
 // query's fields with (the selection without the joined edges, so that they
 // are not eager-loaded as well).
 type joinPlan struct {
-	set  companionSet
-	root *ast.Field
+	set    companionSet
+	joined []companion // set.companions()
+	root   *ast.Field
 }
 
 // joinKey is what a joinPlan depends on: the field of a parsed operation
@@ -318,7 +319,8 @@ func newJoinPlan(oc *graphql.OperationContext, f *ast.Field, path []string, preS
 	// for; the product's seller_id, which preSalesInfo reads, comes with the
 	// join (see its hand).
 	drop := map[string]bool{}
-	for _, c := range plan.set.companions() {
+	plan.joined = plan.set.companions()
+	for _, c := range plan.joined {
 		drop[c.field] = c.field != ""
 	}
 	plan.root = withoutFields(oc, f, path, drop)
@@ -457,13 +459,17 @@ func joinedRows(p *ent.Product) ([][]any, error) {
 // (the JSON columns), handed over as strings, nils and the JSON's text.
 func companionRows(raw string) ([][]any, error) {
 	var rows [][]any
+	values := make([]any, 0, 32) // the rows', one after another
 	end, err := readArray(raw, skipSpace(raw, 0), func(i int) (int, error) {
 		if strings.HasPrefix(raw[i:], "null") {
 			rows = append(rows, nil)
 			return i + len("null"), nil
 		}
-		row, next, err := readTextArray(raw, i)
-		rows = append(rows, row)
+		start := len(values)
+		var next int
+		var err error
+		values, next, err = readTextArray(raw, i, values)
+		rows = append(rows, values[start:len(values):len(values)])
 		return next, err
 	})
 	if err == nil && skipSpace(raw, end) != len(raw) {
@@ -503,10 +509,9 @@ func readArray(raw string, i int, elem func(int) (int, error)) (int, error) {
 // readTextArray reads a row at raw[i:]: a JSON array of strings, nulls and
 // JSON arrays and objects. A string without escapes is shared with raw, any
 // other is decoded by encoding/json; an array or an object is handed over
-// as its text, shared with raw (whoever reads it parses it). It returns the
-// values (never nil) and the index after the array.
-func readTextArray(raw string, i int) ([]any, int, error) {
-	out := make([]any, 0, 16)
+// as its text, shared with raw (whoever reads it parses it). It returns
+// out with the values appended and the index after the array.
+func readTextArray(raw string, i int, out []any) ([]any, int, error) {
 	end, err := readArray(raw, i, func(i int) (int, error) {
 		switch {
 		case strings.HasPrefix(raw[i:], "null"):
