@@ -555,7 +555,9 @@ func (x *exchange) encode(resp *graphql.Response) []byte {
 	if len(out.Errors) > 0 {
 		errs, err = json.Marshal(out.Errors)
 	}
-	if err == nil {
+	if err == nil && len(out.Extensions) == 1 {
+		ext = appendCostExtension(nil, x.cost) // the usual extensions: the cost alone
+	} else if err == nil {
 		ext, err = json.Marshal(out.Extensions)
 	}
 	if err != nil {
@@ -576,6 +578,27 @@ func (x *exchange) encode(resp *graphql.Response) []byte {
 	}
 	b = append(append(b, `"extensions":`...), ext...)
 	return append(b, '}', '\n')
+}
+
+// appendCostExtension appends the extensions object holding the cost
+// alone, as encoding/json writes it.
+func appendCostExtension(b []byte, c *costReport) []byte {
+	b = append(b, `{"cost":{"requestedQueryCost":`...)
+	b = strconv.AppendInt(b, int64(c.RequestedQueryCost), 10)
+	b = append(b, `,"actualQueryCost":`...)
+	if c.ActualQueryCost == nil {
+		b = append(b, "null"...)
+	} else {
+		b = strconv.AppendInt(b, int64(*c.ActualQueryCost), 10)
+	}
+	t := c.ThrottleStatus
+	b = append(b, `,"throttleStatus":{"maximumAvailable":`...)
+	b = strconv.AppendInt(b, int64(t.MaximumAvailable), 10)
+	b = append(b, `,"currentlyAvailable":`...)
+	b = strconv.AppendInt(b, int64(t.CurrentlyAvailable), 10)
+	b = append(b, `,"restoreRate":`...)
+	b = strconv.AppendInt(b, int64(t.RestoreRate), 10)
+	return append(b, "}}}"...)
 }
 
 // writeErrors answers errors without data.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	"servicesupport/throttle"
 )
 
 // TestPostFastReadsAsEncodingJSON: the fast reading of a POST body either
@@ -80,4 +82,24 @@ func BenchmarkDecodePOST(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestCostExtensionAsEncodingJSON: the cost extension written by hand is
+// what encoding/json writes of it, with and without an actual cost. It
+// fails when a field is written under another name or value.
+func TestCostExtensionAsEncodingJSON(t *testing.T) {
+	actual := 7
+	for _, c := range []*costReport{
+		{},
+		{RequestedQueryCost: 12, ActualQueryCost: &actual, ThrottleStatus: throttle.Status{MaximumAvailable: 1000, CurrentlyAvailable: 988, RestoreRate: 50}},
+		{RequestedQueryCost: -1, ThrottleStatus: throttle.Status{MaximumAvailable: 1, CurrentlyAvailable: 0, RestoreRate: 1_000_000_000}},
+	} {
+		want, err := json.Marshal(map[string]any{"cost": c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendCostExtension(nil, c); string(got) != string(want) {
+			t.Errorf("got  %s\nwant %s", got, want)
+		}
+	}
 }
