@@ -19,26 +19,33 @@ import (
 // copy, so that no two requests share what one of them could change.
 
 // groupJSON are the group's JSON columns and how each is parsed into it.
-var groupJSON = []struct {
+var groupJSON = [groupJSONColumns]struct {
 	column string
-	parse  func(g *ent.CustomerServiceGroup, text string) error
+	parse  func(g *ent.CustomerServiceGroup, text string) (*parsedJSON, error)
 }{
-	{customerservicegroup.FieldServiceDays, func(g *ent.CustomerServiceGroup, text string) error {
+	{customerservicegroup.FieldServiceDays, func(g *ent.CustomerServiceGroup, text string) (*parsedJSON, error) {
 		return parseJSON(customerservicegroup.FieldServiceDays, text, &g.ServiceDays, slices.Clone)
 	}},
-	{customerservicegroup.FieldServiceHours, func(g *ent.CustomerServiceGroup, text string) error {
+	{customerservicegroup.FieldServiceHours, func(g *ent.CustomerServiceGroup, text string) (*parsedJSON, error) {
 		return parseJSON(customerservicegroup.FieldServiceHours, text, &g.ServiceHours, slices.Clone)
 	}},
-	{customerservicegroup.FieldWeeklyHours, func(g *ent.CustomerServiceGroup, text string) error {
+	{customerservicegroup.FieldWeeklyHours, func(g *ent.CustomerServiceGroup, text string) (*parsedJSON, error) {
 		return parseJSON(customerservicegroup.FieldWeeklyHours, text, &g.WeeklyHours, cloneWeek)
 	}},
-	{customerservicegroup.FieldClosures, func(g *ent.CustomerServiceGroup, text string) error {
+	{customerservicegroup.FieldClosures, func(g *ent.CustomerServiceGroup, text string) (*parsedJSON, error) {
 		return parseJSON(customerservicegroup.FieldClosures, text, &g.Closures, cloneClosures)
 	}},
 }
 
+// groupJSONColumns is how many JSON columns a group has.
+const groupJSONColumns = 4
+
 // parsedColumns keeps parsed JSON columns by column and text.
-var parsedColumns = newReadCache[parsedKey, any](4096)
+var parsedColumns = newReadCache[parsedKey, *parsedJSON](4096)
+
+// parsedJSON is a kept parsed text: its identity stands for the text (see
+// scheduleID).
+type parsedJSON struct{ value any }
 
 // maxParsedText is the longest text kept parsed.
 const maxParsedText = 4 << 10
@@ -46,66 +53,52 @@ const maxParsedText = 4 << 10
 type parsedKey struct{ column, text string }
 
 // parseJSON sets *into to the column's text parsed (an empty text: no
-// value, left as it is, as ent does), a copy made by clone of what is kept.
-func parseJSON[T any](column, text string, into *T, clone func(T) T) error {
+// value, left as it is, as ent does), a copy made by clone of what is kept,
+// and returns what is kept (nil: nothing, for an empty or a long text).
+func parseJSON[T any](column, text string, into *T, clone func(T) T) (*parsedJSON, error) {
 	if text == "" {
-		return nil
+		return nil, nil
 	}
 	if kept, ok := parsedColumns.Get(parsedKey{column, text}); ok {
-		*into = clone(kept.(T))
-		return nil
+		*into = clone(kept.value.(T))
+		return kept, nil
 	}
 	var v T
 	if err := json.Unmarshal([]byte(text), &v); err != nil {
-		return fmt.Errorf("unmarshal field %s: %w", column, err)
-	}
-	if len(text) <= maxParsedText {
-		// (the text shares the bytes of the row it came in)
-		parsedColumns.Add(parsedKey{column, strings.Clone(text)}, v)
+		return nil, fmt.Errorf("unmarshal field %s: %w", column, err)
 	}
 	*into = clone(v)
-	return nil
+	if len(text) > maxParsedText {
+		return nil, nil
+	}
+	// (the text shares the bytes of the row it came in)
+	return parsedColumns.Keep(parsedKey{column, strings.Clone(text)}, &parsedJSON{value: v}), nil
 }
 
 // compiledSchedules keeps the groups' schedules worked out (shared, as a
-// kept page's are: a groupSchedule is read only), by what they are made of:
-// the texts of the columns service.ScheduleOf reads (scheduleKey).
-var compiledSchedules = newReadCache[string, *groupSchedule](4096)
+// kept page's are: a groupSchedule is read only), by what they are made of
+// (scheduleID).
+var compiledSchedules = newReadCache[scheduleID, *groupSchedule](4096)
 
-// scheduleKey is the key in compiledSchedules of a group whose columns
-// read by service.ScheduleOf have these texts ("": NULL), or "" when they
-// are too long to be kept.
-func scheduleKey(zone string, texts []string) string {
-	n := len(zone)
-	for _, t := range texts {
-		n += 1 + len(t)
-	}
-	if n > maxParsedText {
-		return ""
-	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteString(zone)
-	for _, t := range texts {
-		b.WriteByte(0) // (no text of JSON holds a NUL byte)
-		b.WriteString(t)
-	}
-	return b.String()
+// A scheduleID is what a group's schedule is made of: its zone and the
+// kept parses of its JSON columns, which are every other column
+// service.ScheduleOf reads (nil: NULL).
+type scheduleID struct {
+	zone    string
+	columns [groupJSONColumns]*parsedJSON
 }
 
 // primeSchedule gives the root field in ctx the schedule of g, a group
-// read with a product whose schedule columns have these texts: the one
-// kept for them, else worked out and kept.
-func primeSchedule(ctx context.Context, g *ent.CustomerServiceGroup, texts []string) {
+// read with a product: the one kept for id, else worked out and kept.
+func primeSchedule(ctx context.Context, g *ent.CustomerServiceGroup, id scheduleID) {
 	memo, _ := ctx.Value(scheduleMemoKey{}).(*scheduleMemo)
-	key := scheduleKey(g.TimeZone, texts)
-	if memo == nil || key == "" {
+	if memo == nil {
 		return
 	}
-	gs, ok := compiledSchedules.Get(key)
+	gs, ok := compiledSchedules.Get(id)
 	if !ok {
 		gs = newGroupSchedule(g)
-		compiledSchedules.Add(key, gs)
+		compiledSchedules.Add(id, gs)
 	}
 	memo.schedules.LoadOrStore(g, gs)
 }
@@ -115,7 +108,7 @@ func primeSchedule(ctx context.Context, g *ent.CustomerServiceGroup, texts []str
 // by parseJSON, and gives the root field in ctx its schedule
 // (primeSchedule). It changes values.
 func groupFromJoined(ctx context.Context, c *ent.Client, values []any) (*ent.CustomerServiceGroup, error) {
-	texts := make([]string, len(groupJSON))
+	var texts [groupJSONColumns]string
 	for i, j := range groupJSON {
 		at := slices.Index(customerservicegroup.Columns, j.column)
 		switch v := values[at].(type) {
@@ -131,12 +124,18 @@ func groupFromJoined(ctx context.Context, c *ent.Client, values []any) (*ent.Cus
 	if err != nil {
 		return nil, err
 	}
+	id, identified := scheduleID{zone: g.TimeZone}, true
 	for i, j := range groupJSON {
-		if err := j.parse(g, texts[i]); err != nil {
+		kept, err := j.parse(g, texts[i])
+		if err != nil {
 			return nil, err
 		}
+		id.columns[i] = kept
+		identified = identified && (kept != nil || texts[i] == "") // a long text is not kept
 	}
-	primeSchedule(ctx, g, texts) // groupJSON are every column ScheduleOf reads but the zone
+	if identified {
+		primeSchedule(ctx, g, id)
+	}
 	return g, nil
 }
 

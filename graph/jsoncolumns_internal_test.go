@@ -26,7 +26,7 @@ func TestParsedJSONColumnsAreCopies(t *testing.T) {
 	parse := func() *ent.CustomerServiceGroup {
 		g := &ent.CustomerServiceGroup{}
 		for _, j := range groupJSON {
-			if err := j.parse(g, texts[j.column]); err != nil {
+			if _, err := j.parse(g, texts[j.column]); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -61,24 +61,24 @@ func TestParsedJSONColumnsAreCopies(t *testing.T) {
 
 	// An empty text is no value; null and [] stay apart.
 	g := &ent.CustomerServiceGroup{}
-	if err := parseJSON("closures", "", &g.Closures, cloneClosures); err != nil || g.Closures != nil {
+	if kept, err := parseJSON("closures", "", &g.Closures, cloneClosures); err != nil || g.Closures != nil || kept != nil {
 		t.Errorf("empty text: %#v, %v", g.Closures, err)
 	}
 	for _, text := range []string{"[]", "null", "[]"} {
 		var w []schedule.Closure
 		_ = json.Unmarshal([]byte(text), &w)
-		if err := parseJSON("closures", text, &g.Closures, cloneClosures); err != nil || (g.Closures == nil) != (w == nil) {
+		if _, err := parseJSON("closures", text, &g.Closures, cloneClosures); err != nil || (g.Closures == nil) != (w == nil) {
 			t.Errorf("%s: %#v, %v, want %#v", text, g.Closures, err, w)
 		}
 	}
-	if err := parseJSON("closures", `[{"date":1}]`, &g.Closures, cloneClosures); err == nil {
+	if _, err := parseJSON("closures", `[{"date":1}]`, &g.Closures, cloneClosures); err == nil {
 		t.Error("a closure's date as a number: accepted")
 	}
 
 	// A text longer than maxParsedText is parsed, not kept.
 	long := `["` + strings.Repeat("x", maxParsedText) + `"]`
 	var days []schedule.Weekday
-	if err := parseJSON("service_days", long, &days, cloneDays); err != nil || len(days) != 1 {
+	if kept, err := parseJSON("service_days", long, &days, cloneDays); err != nil || len(days) != 1 || kept != nil {
 		t.Fatalf("long text: %v, %v", days, err)
 	}
 	if parsedColumns.Contains(parsedKey{"service_days", long}) {

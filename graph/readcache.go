@@ -40,10 +40,14 @@ func (c *readCache[K, V]) Contains(k K) bool {
 }
 
 // Add keeps v for k, unless a value is kept for it already.
-func (c *readCache[K, V]) Add(k K, v V) {
+func (c *readCache[K, V]) Add(k K, v V) { c.Keep(k, v) }
+
+// Keep keeps v for k, unless a value is kept for it already, and returns
+// the value kept.
+func (c *readCache[K, V]) Keep(k K, v V) V {
 	entries := c.entries.Load()
-	if _, ok := entries.Load(k); ok {
-		return
+	if kept, ok := entries.Load(k); ok {
+		return kept.(V)
 	}
 	if c.n.Add(1) > c.max {
 		fresh := &sync.Map{}
@@ -52,7 +56,8 @@ func (c *readCache[K, V]) Add(k K, v V) {
 		}
 		entries = c.entries.Load()
 	}
-	entries.LoadOrStore(k, v)
+	kept, _ := entries.LoadOrStore(k, v)
+	return kept.(V)
 }
 
 // Len is about how many values are kept.
