@@ -426,6 +426,49 @@ func postFast(body string) (postBody, bool) {
 	return req, true
 }
 
+// stringsObject reads the usual variables, a JSON object whose values are
+// strings (or null), each key once, as encoding/json reads it into a map;
+// false for any other text.
+func stringsObject(raw string) (map[string]any, bool) {
+	i := skipSpace(raw, 0)
+	if i == len(raw) || raw[i] != '{' {
+		return nil, false
+	}
+	obj := map[string]any{}
+	i = skipSpace(raw, i+1)
+	for i < len(raw) && raw[i] != '}' {
+		key, next, err := readText(raw, i)
+		if _, repeated := obj[key]; err != nil || repeated {
+			return nil, false
+		}
+		if i = skipSpace(raw, next); i == len(raw) || raw[i] != ':' {
+			return nil, false
+		}
+		if i = skipSpace(raw, i+1); strings.HasPrefix(raw[i:], "null") {
+			obj[key], next = nil, i+len("null")
+		} else {
+			v, end, err := readText(raw, i)
+			if err != nil {
+				return nil, false
+			}
+			obj[key], next = v, end
+		}
+		switch i = skipSpace(raw, next); {
+		case i < len(raw) && raw[i] == ',':
+			if i = skipSpace(raw, i+1); i < len(raw) && raw[i] == '}' {
+				return nil, false // a trailing comma
+			}
+		case i < len(raw) && raw[i] == '}':
+		default:
+			return nil, false
+		}
+	}
+	if i == len(raw) || skipSpace(raw, i+1) != len(raw) {
+		return nil, false
+	}
+	return obj, true
+}
+
 // getParams reads the parameters of a GET request from its URL.
 func getParams(rawQuery string) (*graphql.RawParams, error) {
 	values, err := url.ParseQuery(rawQuery)
@@ -461,6 +504,9 @@ func jsonObject(name string, raw json.RawMessage) (map[string]any, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
+	}
+	if obj, ok := stringsObject(string(raw)); ok {
+		return obj, nil
 	}
 	var obj map[string]any
 	dec := json.NewDecoder(bytes.NewReader(raw))

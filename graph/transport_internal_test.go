@@ -69,7 +69,10 @@ func BenchmarkDecodePOST(b *testing.B) {
 			if err := dec.Decode(&req); err != nil || dec.More() {
 				b.Fatal(err)
 			}
-			if _, err := jsonObject("variables", req.Variables); err != nil {
+			var vars map[string]any
+			vdec := json.NewDecoder(bytes.NewReader(req.Variables))
+			vdec.UseNumber()
+			if err := vdec.Decode(&vars); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -100,6 +103,40 @@ func TestCostExtensionAsEncodingJSON(t *testing.T) {
 		}
 		if got := appendCostExtension(nil, c); string(got) != string(want) {
 			t.Errorf("got  %s\nwant %s", got, want)
+		}
+	}
+}
+
+// TestStringsObjectReadsAsEncodingJSON: the fast reading of variables
+// either declines them or gives what encoding/json (with UseNumber, as
+// jsonObject reads) gives, and takes the usual ones. It fails when it
+// accepts variables encoding/json reads otherwise.
+func TestStringsObjectReadsAsEncodingJSON(t *testing.T) {
+	usual := []string{`{"id":"UHJvZHVjdDox"}`, `{}`, ` { "a" : "x\ny" , "b" : null } `, `{"\u0061":"caf\u00e9"}`}
+	declined := []string{`{"n":1}`, `{"a":"x","a":"y"}`, `{"a":["x"]}`, `{"a":{}}`, `{"a":true}`, `{"a":"x",}`, `{"a" "x"}`,
+		`{"a":"x"} {}`, `{"a":"x"`, `[]`, `null`, ``, `{"a":nul}`, `{"a":nullx}`, `{"a":"\x"}`}
+	slow := func(raw string) (map[string]any, bool) {
+		var obj map[string]any
+		dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
+		dec.UseNumber()
+		err := dec.Decode(&obj)
+		return obj, err == nil && obj != nil && !dec.More()
+	}
+	for _, raw := range append(append([]string{}, usual...), declined...) {
+		got, ok := stringsObject(raw)
+		want, wantOK := slow(raw)
+		if ok && (!wantOK || !reflect.DeepEqual(got, want)) {
+			t.Errorf("%q: fast %#v, encoding/json %#v (ok %v)", raw, got, want, wantOK)
+		}
+	}
+	for _, raw := range usual {
+		if _, ok := stringsObject(raw); !ok {
+			t.Errorf("%q: declined, want read", raw)
+		}
+	}
+	for _, raw := range declined {
+		if _, ok := stringsObject(raw); ok {
+			t.Errorf("%q: read, want declined", raw)
 		}
 	}
 }
