@@ -38,21 +38,29 @@ func TestPostFastReadsAsEncodingJSON(t *testing.T) {
 		err := dec.Decode(&req)
 		return req, err == nil && !dec.More()
 	}
-	for _, body := range append(append([]string{}, common...), declined...) {
-		fast, ok := postFast(body)
-		want, wantOK := slow(body)
-		if ok && (!wantOK || !reflect.DeepEqual(fast, want)) {
-			t.Errorf("%q: fast %+v, encoding/json %+v (ok %v)", body, fast, want, wantOK)
+	checkFastReading(t, postFast, slow, common, declined)
+}
+
+// checkFastReading checks a fast reading against encoding/json's (slow):
+// it declines what it does not read as slow does, and reads what it must
+// and declines what it must.
+func checkFastReading[T any](t *testing.T, fast, slow func(string) (T, bool), read, declined []string) {
+	t.Helper()
+	for _, text := range append(append([]string{}, read...), declined...) {
+		got, ok := fast(text)
+		want, wantOK := slow(text)
+		if ok && (!wantOK || !reflect.DeepEqual(got, want)) {
+			t.Errorf("%q: fast %#v, encoding/json %#v (ok %v)", text, got, want, wantOK)
 		}
 	}
-	for _, body := range common {
-		if _, ok := postFast(body); !ok {
-			t.Errorf("%q: declined, want read", body)
+	for _, text := range read {
+		if _, ok := fast(text); !ok {
+			t.Errorf("%q: declined, want read", text)
 		}
 	}
-	for _, body := range declined {
-		if _, ok := postFast(body); ok {
-			t.Errorf("%q: read, want declined", body)
+	for _, text := range declined {
+		if _, ok := fast(text); ok {
+			t.Errorf("%q: read, want declined", text)
 		}
 	}
 }
@@ -122,21 +130,5 @@ func TestStringsObjectReadsAsEncodingJSON(t *testing.T) {
 		err := dec.Decode(&obj)
 		return obj, err == nil && obj != nil && !dec.More()
 	}
-	for _, raw := range append(append([]string{}, usual...), declined...) {
-		got, ok := stringsObject(raw)
-		want, wantOK := slow(raw)
-		if ok && (!wantOK || !reflect.DeepEqual(got, want)) {
-			t.Errorf("%q: fast %#v, encoding/json %#v (ok %v)", raw, got, want, wantOK)
-		}
-	}
-	for _, raw := range usual {
-		if _, ok := stringsObject(raw); !ok {
-			t.Errorf("%q: declined, want read", raw)
-		}
-	}
-	for _, raw := range declined {
-		if _, ok := stringsObject(raw); ok {
-			t.Errorf("%q: read, want declined", raw)
-		}
-	}
+	checkFastReading(t, stringsObject, slow, usual, declined)
 }
