@@ -29,6 +29,7 @@ import (
 	"servicesupport/ent/predicate"
 	"servicesupport/ent/privacy"
 	"servicesupport/ent/product"
+	"servicesupport/ent/productcount"
 	"servicesupport/ent/review"
 	"servicesupport/ent/seller"
 )
@@ -151,11 +152,44 @@ func visibleProducts(v *auth.Viewer) func(*sql.Selector) {
 }
 
 // VisibleProductCounts matches the rows of product_counts that count the
-// products the viewer in ctx may see: the sum of their n is the size of
-// the viewer's unfiltered product list.
+// products the viewer in ctx may see (visibleProducts): the sum of their n
+// is the size of the viewer's unfiltered product list. Released products,
+// and every product for staff, are summed from the totals rows (seller_id
+// one of CountShards: at most 16 rows, whatever the number of sellers); a
+// seller's own products that are not released from its own rows.
 func VisibleProductCounts(ctx context.Context) predicate.ProductCount {
-	return predicate.ProductCount(visibleProducts(auth.FromContext(ctx)))
+	v := auth.FromContext(ctx)
+	return func(s *sql.Selector) {
+		status, sellerID := s.C(productcount.FieldStatus), s.C(productcount.FieldSellerID)
+		totals := sql.In(sellerID, countShards...)
+		released := product.StatusReleased.String()
+		switch {
+		case v.IsStaff():
+			s.Where(sql.And(totals, sql.NEQ(status, product.StatusRemoved.String())))
+		case v.SellerID == 0:
+			s.Where(sql.And(totals, sql.EQ(status, released)))
+		default:
+			s.Where(sql.Or(
+				sql.And(totals, sql.EQ(status, released)),
+				sql.And(sql.EQ(sellerID, v.SellerID), sql.NEQ(status, released)),
+			))
+		}
+	}
 }
+
+// CountShards is how many totals rows product_counts keeps per status: the
+// row of shard k (seller_id -1-k) sums the rows of the sellers whose id is
+// k modulo CountShards (migration product_count_totals).
+const CountShards = 16
+
+// countShards are the totals rows' seller_id values.
+var countShards = func() []any {
+	out := make([]any, CountShards)
+	for k := range out {
+		out[k] = -1 - k
+	}
+	return out
+}()
 
 // ProductCount: the counters behind totalCount are read by the graph
 // layer as System, with VisibleProductCounts; nobody reads or writes them

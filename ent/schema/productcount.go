@@ -10,10 +10,12 @@ import (
 	"servicesupport/policy"
 )
 
-// ProductCount is how many products a seller has in one status. Database
-// triggers (migrations: product_counts) keep it in the transaction of every
-// insert, status change and delete of a product, so that the public
-// product list's totalCount sums a row per seller instead of counting every
+// ProductCount is how many products a seller has in one status, or, for a
+// seller_id of -1 to -16, how many the sellers of one shard have (their id
+// modulo 16: policy.CountShards). Database triggers (migrations:
+// product_counts, product_count_totals) keep both in the transaction of
+// every insert, status change and delete of a product, so that the public
+// product list's totalCount sums at most 16 rows instead of counting every
 // product, and stays exact. Nothing writes it through ent.
 type ProductCount struct {
 	ent.Schema
