@@ -490,6 +490,9 @@ func readArray(raw string, i int, elem func(int) (int, error)) (int, error) {
 		return i + 1, nil
 	}
 	for {
+		if i >= len(raw) {
+			return 0, errorAt(i) // cut short after '[' or ','
+		}
 		next, err := elem(i)
 		if err != nil {
 			return 0, err

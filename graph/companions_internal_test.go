@@ -65,7 +65,7 @@ func TestCompanionRowsReadWhatJSONReads(t *testing.T) {
 			t.Errorf("%s: got %#v, %v, want %#v", c.in, got, err, c.want)
 		}
 	}
-	bad := []string{``, ` `, `[`, `]`, `null`, `[nul]`, `[nullx]`, `["a"]`, `[[],]`, `[[] []]`, `[[]] []`, `[[]]x`, `[[],"a"]`, `[1]`}
+	bad := []string{``, ` `, `[`, `]`, `[[`, `[["a",`, `[["a", `, `[null,`, `[[{`, `[["a\`, `null`, `[nul]`, `[nullx]`, `["a"]`, `[[],]`, `[[] []]`, `[[]] []`, `[[]]x`, `[[],"a"]`, `[1]`}
 	for _, r := range badRows {
 		bad = append(bad, "["+r+"]", "[null,"+r+"]", "["+r)
 	}

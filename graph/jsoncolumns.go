@@ -16,7 +16,9 @@ import (
 // its product are parsed here rather than by ent: the same few schedules
 // serve many groups and come back with every page, so each text is parsed
 // once by encoding/json, as ent would, and kept; every group gets its own
-// copy, so that no two requests share what one of them could change.
+// copy of the parsed values. The schedules worked out of them are kept
+// too, and shared read-only (as a kept page's are): nothing changes a
+// groupSchedule once it is made.
 
 // groupJSON are the group's JSON columns and how each is parsed into it.
 var groupJSON = [groupJSONColumns]struct {
@@ -97,8 +99,12 @@ func primeSchedule(ctx context.Context, g *ent.CustomerServiceGroup, id schedule
 	}
 	gs, ok := compiledSchedules.Get(id)
 	if !ok {
-		gs = newGroupSchedule(g)
-		compiledSchedules.Add(id, gs)
+		// The zone is a substring of the product's companions column: a
+		// copy is kept, not the whole row.
+		kept := *g
+		kept.TimeZone = strings.Clone(g.TimeZone)
+		id.zone = kept.TimeZone
+		gs = compiledSchedules.Keep(id, newGroupSchedule(&kept))
 	}
 	memo.schedules.LoadOrStore(g, gs)
 }

@@ -6,8 +6,10 @@ import (
 )
 
 // A readCache keeps what the request path works out of values that do not
-// change (a parsed document's selections, a column's text): lookups take
-// no lock, which an LRU's bookkeeping would on every read. It holds about
+// change (a parsed document's selections, a column's text): a lookup that
+// finds its entry takes no lock, where an LRU's bookkeeping would take one
+// on every read. Its bound is a count of entries, not of bytes: callers
+// keep small values, and bound the keys' size themselves. It holds about
 // max entries: an entry that would pass max drops all the others first (a
 // few more may be added meanwhile by concurrent requests), and what was
 // dropped is worked out again when asked for.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -408,14 +409,24 @@ func (r *renderer) optionalTime(t *time.Time) bool {
 
 // collectedFields keeps the fields collected from selection sets without
 // directives (@include and @skip read the variables, @defer may too), by
-// the selection set (its first selection and its length: a document is not
-// changed once parsed, and a kept key holds it) and the type.
-var collectedFields = newReadCache[collectKey, *[]graphql.CollectedField](4096)
+// the selection set's first selection, length and type; the entry holds
+// the whole selection set it was collected from, and serves only that one
+// (gqlgen's merged selections share first selections: one fragment's field
+// may head several). A document is not changed once parsed, and an entry
+// holds it.
+var collectedFields = newReadCache[collectKey, *collected](4096)
 
 type collectKey struct {
 	first ast.Selection
 	n     int
 	typ   string
+}
+
+// collected is an entry of collectedFields (fields nil: the selection set
+// has directives).
+type collected struct {
+	sel    ast.SelectionSet
+	fields []graphql.CollectedField
 }
 
 // collectFields is graphql.CollectFields of the selection set on the
@@ -427,16 +438,16 @@ func collectFields(oc *graphql.OperationContext, sel ast.SelectionSet, typ strin
 	}
 	key := collectKey{sel[0], len(sel), typ}
 	kept, seen := collectedFields.Get(key)
-	if kept != nil {
-		return *kept
+	if seen && kept.fields != nil && slices.Equal(kept.sel, sel) {
+		return kept.fields
 	}
 	fields := graphql.CollectFields(oc, sel, implementors(typ))
 	switch {
-	case seen: // a selection with directives
+	case seen: // another selection set under the key, or directives
 	case hasDirectives(oc.Doc, sel):
-		collectedFields.Add(key, nil)
+		collectedFields.Add(key, &collected{sel: slices.Clone(sel)})
 	default:
-		collectedFields.Add(key, &fields)
+		collectedFields.Add(key, &collected{sel: slices.Clone(sel), fields: fields})
 	}
 	return fields
 }

@@ -97,6 +97,13 @@ func TestRenderingAnswersAsGqlgen(t *testing.T) {
 		{"seller console", `query($yes: Boolean!) { viewer { seller { id name accountID customerServiceGroups {` + group + ` }
 		  products(first: 5) { edges { node { ` + productFields + ` } } } } } }` + fragment,
 			map[string]any{"yes": true}, []Persona{Owner, OtherSeller, bare}},
+		// One fragment's field heads two merged selections of the same
+		// length (a cache keyed by the first selection would mix them).
+		{"a fragment merged into two selections", `query($a: ID!, $b: ID!) {
+		  a: product(id: $a) { ...groupID afterSalesGroup { name } }
+		  b: product(id: $b) { ...groupID afterSalesGroup { contact: email } } }
+		  fragment groupID on Product { afterSalesGroup { id } }`,
+			map[string]any{"a": product, "b": other}, AllReaders},
 		{"a seller's own field beside the public ones", `query($id: ID!) { product(id: $id) { name seller { name accountID createdAt } } }`,
 			map[string]any{"id": product}, AllReaders},
 	}

@@ -351,7 +351,7 @@ func decodePOST(body []byte) (*graphql.RawParams, error) {
 // four keys spelled as they are, each at most once, as encoding/json reads
 // it into a postBody, without its reflection; false for any other body
 // (other keys, other spellings, keys repeated, values of other kinds, not
-// JSON), which encoding/json then reads. The strings share body's bytes.
+// JSON), which encoding/json then reads.
 func postFast(body string) (postBody, bool) {
 	var req postBody
 	i := skipSpace(body, 0)
@@ -384,6 +384,12 @@ func postFast(body string) (postBody, bool) {
 					return req, false
 				}
 				text, next = &v, end
+			}
+			if text != nil {
+				// (a copy: a substring would hold the whole body, up to
+				// MaxBodyBytes, in the caches that keep documents)
+				v := strings.Clone(*text)
+				text = &v
 			}
 			if key == "query" {
 				req.Query = text
