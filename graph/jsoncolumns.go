@@ -42,6 +42,17 @@ var groupJSON = [groupJSONColumns]struct {
 // groupJSONColumns is how many JSON columns a group has.
 const groupJSONColumns = 4
 
+// groupJSONAt are the indexes of groupJSON's columns in
+// customerservicegroup.Columns.
+var groupJSONAt = func() (at [groupJSONColumns]int) {
+	for i, j := range groupJSON {
+		if at[i] = slices.Index(customerservicegroup.Columns, j.column); at[i] < 0 {
+			panic("graph: " + j.column + " is not a column of customer_service_groups")
+		}
+	}
+	return at
+}()
+
 // parsedColumns keeps parsed JSON columns by column and text.
 var parsedColumns = newReadCache[parsedKey, *parsedJSON](4096)
 
@@ -116,7 +127,7 @@ func primeSchedule(ctx context.Context, g *ent.CustomerServiceGroup, id schedule
 func groupFromJoined(ctx context.Context, c *ent.Client, values []any) (*ent.CustomerServiceGroup, error) {
 	var texts [groupJSONColumns]string
 	for i, j := range groupJSON {
-		at := slices.Index(customerservicegroup.Columns, j.column)
+		at := groupJSONAt[i]
 		switch v := values[at].(type) {
 		case nil:
 		case string:

@@ -61,6 +61,3 @@ func (c *readCache[K, V]) Keep(k K, v V) V {
 	kept, _ := entries.LoadOrStore(k, v)
 	return kept.(V)
 }
-
-// Len is about how many values are kept.
-func (c *readCache[K, V]) Len() int { return int(c.n.Load()) }

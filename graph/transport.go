@@ -354,125 +354,125 @@ func decodePOST(body []byte) (*graphql.RawParams, error) {
 // JSON), which encoding/json then reads.
 func postFast(body string) (postBody, bool) {
 	var req postBody
-	i := skipSpace(body, 0)
-	if i == len(body) || body[i] != '{' {
-		return req, false
-	}
-	keys := map[string]uint8{"query": 1, "operationName": 2, "variables": 4, "extensions": 8}
-	var seen uint8
-	i = skipSpace(body, i+1)
-	for i < len(body) && body[i] != '}' {
-		key, next, err := readText(body, i)
-		if err != nil || keys[key] == 0 || seen&keys[key] != 0 {
-			return req, false
+	var seen uint8 // a bit per key
+	ok := readObject(body, func(key string, i int) (int, bool) {
+		bit := postKeyBit(key)
+		if bit == 0 || seen&bit != 0 {
+			return 0, false
 		}
-		seen |= keys[key]
-		i = skipSpace(body, next)
-		if i == len(body) || body[i] != ':' {
-			return req, false
-		}
-		i = skipSpace(body, i+1)
+		seen |= bit
 		isNull := strings.HasPrefix(body[i:], "null")
 		switch key {
 		case "query", "operationName":
 			var text *string
-			if isNull {
-				next = i + len("null")
-			} else {
+			next := i + len("null")
+			if !isNull {
 				v, end, err := readText(body, i)
 				if err != nil {
-					return req, false
+					return 0, false
 				}
-				text, next = &v, end
-			}
-			if text != nil {
 				// (a copy: a substring would hold the whole body, up to
 				// MaxBodyBytes, in the caches that keep documents)
-				v := strings.Clone(*text)
-				text = &v
+				v = strings.Clone(v)
+				text, next = &v, end
 			}
 			if key == "query" {
 				req.Query = text
 			} else {
 				req.OperationName = text
 			}
-		case "variables", "extensions":
-			if isNull {
-				next = i + len("null")
-			} else if i < len(body) && (body[i] == '{' || body[i] == '[') {
+			return next, true
+		default: // variables, extensions
+			next := i + len("null")
+			if !isNull {
+				if i == len(body) || (body[i] != '{' && body[i] != '[') {
+					return 0, false
+				}
 				end, err := skipJSON(body, i)
 				if err != nil || !json.Valid([]byte(body[i:end])) {
-					return req, false
+					return 0, false
 				}
 				next = end
-			} else {
-				return req, false
 			}
-			raw := json.RawMessage(body[i:next])
-			if key == "variables" {
+			if raw := json.RawMessage(body[i:next]); key == "variables" {
 				req.Variables = raw
 			} else {
 				req.Extensions = raw
 			}
-		default:
-			return req, false
+			return next, true
 		}
-		i = skipSpace(body, next)
-		if i < len(body) && body[i] == ',' {
-			if i = skipSpace(body, i+1); i < len(body) && body[i] == '}' {
-				return req, false // a trailing comma
-			}
-		} else if i < len(body) && body[i] != '}' {
-			return req, false
-		}
-	}
-	if i == len(body) || skipSpace(body, i+1) != len(body) {
-		return req, false
-	}
-	return req, true
+	})
+	return req, ok
 }
 
 // stringsObject reads the usual variables, a JSON object whose values are
 // strings (or null), each key once, as encoding/json reads it into a map;
 // false for any other text.
 func stringsObject(raw string) (map[string]any, bool) {
+	obj := map[string]any{}
+	ok := readObject(raw, func(key string, i int) (int, bool) {
+		if _, repeated := obj[key]; repeated {
+			return 0, false
+		}
+		if strings.HasPrefix(raw[i:], "null") {
+			obj[key] = nil
+			return i + len("null"), true
+		}
+		v, end, err := readText(raw, i)
+		obj[key] = v
+		return end, err == nil
+	})
+	return obj, ok
+}
+
+// postKeyBit is a POST body key's bit in postFast (0: not one).
+func postKeyBit(key string) uint8 {
+	switch key {
+	case "query":
+		return 1
+	case "operationName":
+		return 2
+	case "variables":
+		return 4
+	case "extensions":
+		return 8
+	}
+	return 0
+}
+
+// readObject reads raw, a JSON object and nothing but whitespace around
+// it, calling member with each key (decoded) and the first byte of its
+// value; member returns the index after the value, or false to give up.
+// It reports whether raw was read to its end.
+func readObject(raw string, member func(key string, i int) (int, bool)) bool {
 	i := skipSpace(raw, 0)
 	if i == len(raw) || raw[i] != '{' {
-		return nil, false
+		return false
 	}
-	obj := map[string]any{}
 	i = skipSpace(raw, i+1)
 	for i < len(raw) && raw[i] != '}' {
 		key, next, err := readText(raw, i)
-		if _, repeated := obj[key]; err != nil || repeated {
-			return nil, false
+		if err != nil {
+			return false
 		}
 		if i = skipSpace(raw, next); i == len(raw) || raw[i] != ':' {
-			return nil, false
+			return false
 		}
-		if i = skipSpace(raw, i+1); strings.HasPrefix(raw[i:], "null") {
-			obj[key], next = nil, i+len("null")
-		} else {
-			v, end, err := readText(raw, i)
-			if err != nil {
-				return nil, false
-			}
-			obj[key], next = v, end
+		next, ok := member(key, skipSpace(raw, i+1))
+		if !ok {
+			return false
 		}
 		switch i = skipSpace(raw, next); {
 		case i < len(raw) && raw[i] == ',':
 			if i = skipSpace(raw, i+1); i < len(raw) && raw[i] == '}' {
-				return nil, false // a trailing comma
+				return false // a trailing comma
 			}
 		case i < len(raw) && raw[i] == '}':
 		default:
-			return nil, false
+			return false
 		}
 	}
-	if i == len(raw) || skipSpace(raw, i+1) != len(raw) {
-		return nil, false
-	}
-	return obj, true
+	return i < len(raw) && skipSpace(raw, i+1) == len(raw)
 }
 
 // getParams reads the parameters of a GET request from its URL.
